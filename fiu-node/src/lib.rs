@@ -1,0 +1,1 @@
+//! The FIU node (being written: see the node issue).

@@ -1,0 +1,1 @@
+//! Synthetic FIU populations (being written).
