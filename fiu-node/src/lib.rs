@@ -1,1 +1,3 @@
 //! The FIU node (being written: see the node issue).
+
+pub mod import;
