@@ -1,3 +1,4 @@
 //! The FIU node (being written: see the node issue).
 
 pub mod import;
+pub mod store;

@@ -172,7 +172,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BATCH as u64))
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+        .measurement_time(Duration::from_secs(6));
     let batches = ITEMS as usize / BATCH;
     for (kind, set) in [("negative", &s.absent), ("positive", &s.present)] {
         let mut next = 0;

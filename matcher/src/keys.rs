@@ -181,27 +181,7 @@ mod tests {
 // ---------------------------------------------------------------------------------------------
 
 use crate::identifiers::{self, Country, FieldError, InvalidIdentifier, PartialDate};
-// TEMPORARY until crate::names lands (lead): a trivial stand-in so the crate builds.
-use names_pending::NormalisedName;
-use self::names_pending as names;
-#[allow(dead_code)]
-mod names_pending {
-    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-    pub struct NormalisedName(Vec<String>);
-    impl NormalisedName {
-        pub fn tokens(&self) -> &[String] { &self.0 }
-        pub fn is_empty(&self) -> bool { self.0.is_empty() }
-        pub fn len(&self) -> usize { self.0.len() }
-        pub fn joined(&self) -> String { self.0.join(" ") }
-    }
-    fn norm(raw: &str) -> NormalisedName {
-        let mut v: Vec<String> = raw.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).collect();
-        v.sort(); v.dedup(); NormalisedName(v)
-    }
-    pub fn person_name(raw: &str) -> NormalisedName { norm(raw) }
-    pub fn entity_name(raw: &str) -> NormalisedName { norm(raw) }
-    pub fn phonetic(t: &str) -> String { t.to_owned() }
-}
+use crate::names::{self, NormalisedName};
 use crate::subject::{Account, LegalEntity, Person, Record, Subject, TaxNumber};
 
 /// Separates the fields of a composite key. Never occurs in a normalised value (name tokens

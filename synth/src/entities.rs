@@ -98,7 +98,14 @@ const SECTORS_IT: &[&str] = &[
 ];
 const SECTORS_PL: &[&str] = &["Handel", "Budownictwo", "Transport", "Usługi", "Inwestycje"];
 const SECTORS_TR: &[&str] = &["İnşaat", "Ticaret", "Nakliyat", "Turizm", "Gıda", "Tekstil"];
-const SECTORS_NL: &[&str] = &["Handel", "Bouw", "Transport", "Beheer", "Vastgoed", "Holding"];
+const SECTORS_NL: &[&str] = &[
+    "Handel",
+    "Bouw",
+    "Transport",
+    "Beheer",
+    "Vastgoed",
+    "Holding",
+];
 
 const GMBH: LegalForm = LegalForm {
     short: &["GmbH"],

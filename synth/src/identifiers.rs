@@ -14,7 +14,7 @@ const DIGITS: &[u8] = b"0123456789";
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/// Fills a pattern: `#` a digit, `A` an upper-case letter, `X` a digit or letter, `1` a
+/// Fills a pattern: `#` a digit, `A` an upper-case letter, `X` a digit or letter, `%` a
 /// digit other than 0; anything else is copied.
 pub(crate) fn fill(pattern: &str, rng: &mut ChaCha8Rng) -> String {
     pattern
@@ -23,7 +23,7 @@ pub(crate) fn fill(pattern: &str, rng: &mut ChaCha8Rng) -> String {
             '#' => pick(DIGITS, rng),
             'A' => pick(UPPER, rng),
             'X' => pick(ALNUM, rng),
-            '1' => pick(&DIGITS[1..], rng),
+            '%' => pick(&DIGITS[1..], rng),
             other => other,
         })
         .collect()
@@ -61,7 +61,7 @@ pub(crate) fn mod97(s: &str) -> u32 {
 const IBAN_COUNTRIES: &[(&str, &str)] = &[
     ("DE", "##################"),
     ("GB", "BANK##############"),
-    ("FR", "####################___"),
+    ("FR", "#######################"),
     ("NL", "BANK##########"),
     ("ES", "####################"),
     ("IT", "_######################"),
@@ -81,16 +81,15 @@ const IBAN_COUNTRIES: &[(&str, &str)] = &[
 /// Real bank codes for the countries whose BBAN starts with letters.
 fn bank_letters(country: &str) -> &'static [&'static str] {
     match country {
-        "GB" => &["NWBK", "BARC", "LOYD", "HBUK", "MIDL", "NAIA", "RBOS", "SRLG"],
-        "NL" => &["ABNA", "INGB", "RABO", "TRIO", "SNSB", "KNAB", "BUNQ", "ASNB"],
+        "GB" => &[
+            "NWBK", "BARC", "LOYD", "HBUK", "MIDL", "NAIA", "RBOS", "SRLG",
+        ],
+        "NL" => &[
+            "ABNA", "INGB", "RABO", "TRIO", "SNSB", "KNAB", "BUNQ", "ASNB",
+        ],
         "IE" => &["AIBK", "BOFI", "IPBS", "ULSB"],
         _ => &["BANK"],
     }
-}
-
-/// Whether the generator can make IBANs of `country`.
-pub(crate) fn has_iban(country: &str) -> bool {
-    IBAN_COUNTRIES.iter().any(|(c, _)| *c == country)
 }
 
 /// A valid IBAN of `country` in electronic form (no spaces). Countries without an entry
@@ -310,7 +309,11 @@ pub(crate) fn imo_check(six: &str) -> u32 {
 
 /// A valid IMO ship number, digits only.
 pub(crate) fn imo(rng: &mut ChaCha8Rng) -> String {
-    let six = format!("{}{}", ["9", "9", "8", "7"][rng.random_range(0..4)], fill("#####", rng));
+    let six = format!(
+        "{}{}",
+        ["9", "9", "8", "7"][rng.random_range(0..4)],
+        fill("#####", rng)
+    );
     format!("{six}{}", imo_check(&six))
 }
 
@@ -353,34 +356,85 @@ pub(crate) fn ethereum(rng: &mut ChaCha8Rng) -> String {
 /// Phone numbering plans by country: patterns of valid numbers in international format.
 /// Mobile ranges first (they dominate in reports), then a capital's fixed line.
 const PHONE_PLANS: &[(&str, &[&str])] = &[
-    ("DE", &["+49 151 1#######", "+49 170 #######", "+49 30 1#######"]),
+    (
+        "DE",
+        &["+49 151 1#######", "+49 170 #######", "+49 30 1#######"],
+    ),
     ("AT", &["+43 664 #######", "+43 1 5######"]),
     ("CH", &["+41 79 ### ## ##", "+41 44 2## ## ##"]),
-    ("GB", &["+44 7911 ######", "+44 7700 1#####", "+44 20 7### ####"]),
+    (
+        "GB",
+        &[
+            "+44 7400 1#####",
+            "+44 7500 2#####",
+            "+44 7700 1#####",
+            "+44 20 7### ####",
+        ],
+    ),
     ("IE", &["+353 87 ### ####", "+353 1 ### ####"]),
-    ("US", &["+1 212 6## ####", "+1 415 8## ####", "+1 646 2## ####"]),
-    ("FR", &["+33 6 ## ## ## ##", "+33 7 5# ## ## ##", "+33 1 4# ## ## ##"]),
+    (
+        "US",
+        &["+1 212 6## ####", "+1 415 8## ####", "+1 646 2## ####"],
+    ),
+    (
+        "FR",
+        &[
+            "+33 6 1# ## ## ##",
+            "+33 6 6# ## ## ##",
+            "+33 7 5# ## ## ##",
+            "+33 1 4# ## ## ##",
+        ],
+    ),
     ("BE", &["+32 47# ## ## ##", "+32 2 5## ## ##"]),
     ("NL", &["+31 6 1#######", "+31 20 5## ####"]),
     ("ES", &["+34 6## ### ###", "+34 91 5## ## ##"]),
     ("MX", &["+52 55 #### ####"]),
     ("CO", &["+57 31# ### ####"]),
-    ("AR", &["+54 9 11 #### ####"]),
-    ("IT", &["+39 33# ### ####", "+39 34# ### ####", "+39 06 4### ####"]),
-    ("PL", &["+48 50# ### ###", "+48 60# ### ###", "+48 22 5## ## ##"]),
-    ("RU", &["+7 91# ### ## ##", "+7 92# ### ## ##", "+7 495 1## ## ##"]),
+    ("AR", &["+54 9 11 4### ####", "+54 9 11 5### ####"]),
+    (
+        "IT",
+        &["+39 33# ### ####", "+39 34# ### ####", "+39 06 4### ####"],
+    ),
+    (
+        "PL",
+        &["+48 50# ### ###", "+48 60# ### ###", "+48 22 5## ## ##"],
+    ),
+    (
+        "RU",
+        &["+7 91# ### ## ##", "+7 92# ### ## ##", "+7 495 1## ## ##"],
+    ),
     ("UA", &["+380 50 ### ## ##", "+380 67 ### ## ##"]),
-    ("GR", &["+30 694 ### ####", "+30 697 ### ####", "+30 210 ### ####"]),
+    (
+        "GR",
+        &["+30 694 ### ####", "+30 697 ### ####", "+30 210 ### ####"],
+    ),
     ("CY", &["+357 99 ######"]),
     ("EG", &["+20 10 #### ####", "+20 12 #### ####"]),
-    ("MA", &["+212 6## ######"]),
+    ("MA", &["+212 66# ######", "+212 61# ######"]),
     ("AE", &["+971 50 ### ####", "+971 55 ### ####"]),
-    ("SA", &["+966 5# ### ####"]),
-    ("TR", &["+90 53# ### ## ##", "+90 54# ### ## ##", "+90 212 5## ## ##"]),
-    ("CN", &["+86 139 #### ####", "+86 138 #### ####", "+86 10 6### ####"]),
-    ("HK", &["+852 9### ####"]),
+    ("SA", &["+966 50 ### ####", "+966 55 ### ####"]),
+    (
+        "TR",
+        &[
+            "+90 53# ### ## ##",
+            "+90 54# ### ## ##",
+            "+90 212 5## ## ##",
+        ],
+    ),
+    (
+        "CN",
+        &["+86 139 #### ####", "+86 138 #### ####", "+86 10 6### ####"],
+    ),
+    ("HK", &["+852 92## ####", "+852 61## ####"]),
     ("VN", &["+84 91 ### ## ##", "+84 98 ### ## ##"]),
-    ("NG", &["+234 803 ### ####", "+234 806 ### ####", "+234 813 ### ####"]),
+    (
+        "NG",
+        &[
+            "+234 803 ### ####",
+            "+234 806 ### ####",
+            "+234 813 ### ####",
+        ],
+    ),
 ];
 
 /// A valid phone number of `country` in international written form, or of a random
@@ -398,7 +452,7 @@ pub(crate) fn phone(country: &str, rng: &mut ChaCha8Rng) -> String {
 pub(crate) fn passport(country: &str, rng: &mut ChaCha8Rng) -> String {
     let pattern = match country {
         "DE" => "CXXXXXXXX",
-        "GB" | "IE" => "1########",
+        "GB" | "IE" => "%########",
         "FR" => "##AA#####",
         "ES" => "AAA######",
         "IT" => "AA#######",
@@ -434,20 +488,22 @@ pub(crate) fn national_id(country: &str, rng: &mut ChaCha8Rng) -> String {
 /// A company-register number in the country's usual written form.
 pub(crate) fn registration(country: &str, rng: &mut ChaCha8Rng) -> String {
     let pattern = match country {
-        "DE" => ["HRB 1#####", "HRA 1####", "HRB 1####"][rng.random_range(0..3)],
+        // `A` is a fill marker, so the HRA prefix is written outside the pattern.
+        "DE" if rng.random_bool(0.2) => return format!("HRA {}", fill("%####", rng)),
+        "DE" => ["HRB %#####", "HRB %####"][rng.random_range(0..2)],
         "GB" => "########",
-        "FR" => "1## ### ###",
+        "FR" => "%## ### ###",
         "ES" => "A########",
         "IT" => "MI-#######",
-        "NL" => "1#######",
+        "NL" => "%#######",
         "PL" => "0000######",
-        "RU" => "1#############",
+        "RU" => "%#############",
         "TR" => "######",
         "CN" => "91##############XX",
-        "NG" => "RC 1######",
+        "NG" => "RC %######",
         "AE" => "CN-#######",
-        "CY" => "HE 1#####",
-        _ => "1########",
+        "CY" => "HE %#####",
+        _ => "%########",
     };
     fill(pattern, rng)
 }
@@ -455,24 +511,25 @@ pub(crate) fn registration(country: &str, rng: &mut ChaCha8Rng) -> String {
 /// A VAT number with its country prefix.
 pub(crate) fn vat(country: &str, rng: &mut ChaCha8Rng) -> String {
     let pattern = match country {
-        "DE" => "DE1########",
-        "GB" => "GB1########",
-        "FR" => "FRXX1########",
+        "DE" => "DE%########",
+        "GB" => "GB%########",
+        "FR" => "FRXX%########",
         "ES" => "ESA########",
         "IT" => "IT###########",
         "NL" => "NL#########B##",
         "PL" => "PL##########",
         "BE" => "BE0#########",
         "AT" => "ATU########",
-        _ => return fill("1#########", rng),
+        _ => return fill("%#########", rng),
     };
     fill(pattern, rng)
 }
 
 /// An aircraft registration mark of a random common register.
 pub(crate) fn aircraft(rng: &mut ChaCha8Rng) -> String {
-    let pattern = ["D-AAAA", "G-AAAA", "F-AAAA", "N1##AA", "N1###", "EI-AAA", "OE-AAA", "HB-AAA"]
-        [rng.random_range(0..8)];
+    let pattern = [
+        "D-AAAA", "G-AAAA", "F-AAAA", "N%##AA", "N%###", "EI-AAA", "OE-AAA", "HB-AAA",
+    ][rng.random_range(0..8)];
     fill(pattern, rng)
 }
 
@@ -515,7 +572,10 @@ pub(crate) fn person_email(given: &str, family: &str, rng: &mut ChaCha8Rng) -> S
         2 => format!("{f}.{n}"),
         _ => format!("{g}{f}_{n}"),
     };
-    let local = if local.trim_matches(|c: char| !c.is_ascii_alphanumeric()).is_empty() {
+    let local = if local
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .is_empty()
+    {
         format!("user{n}")
     } else {
         local
@@ -537,7 +597,7 @@ mod tests {
         // LEI of the GLEIF Foundation.
         assert_eq!(mod97("506700GE1G29325QX363"), 1);
         // French IBAN from the registry example.
-        assert_eq!(rib_key("300060000101234567890"), 89);
+        assert_eq!(rib_key("300060000112345678901"), 89);
     }
 
     #[test]
@@ -569,7 +629,7 @@ mod tests {
                 let rearranged = format!("{}{}", &iban[4..], &iban[..4]);
                 assert_eq!(mod97(&rearranged), 1, "{iban}");
                 let parsed: iban::Iban = iban.parse().unwrap_or_else(|e| panic!("{iban}: {e:?}"));
-                assert_eq!(parsed.electronic_str(), iban);
+                assert_eq!(iban::IbanLike::electronic_str(&parsed), iban);
             }
         }
     }
@@ -583,7 +643,10 @@ mod tests {
             let check: u64 = be[14..16].parse().expect("digits");
             assert_eq!(if base % 97 == 0 { 97 } else { base % 97 }, check, "{be}");
             let fr = iban("FR", &mut rng);
-            assert_eq!(rib_key(&fr[4..25]), fr[25..27].parse::<u64>().expect("digits"));
+            assert_eq!(
+                rib_key(&fr[4..25]),
+                fr[25..27].parse::<u64>().expect("digits")
+            );
         }
     }
 
@@ -596,7 +659,10 @@ mod tests {
             assert_eq!(mod97(&l), 1, "{l}");
             let c = container(&mut rng);
             assert_eq!(c.len(), 11);
-            assert_eq!(iso6346_check(&c[..10]), c[10..].parse::<u32>().expect("digit"));
+            assert_eq!(
+                iso6346_check(&c[..10]),
+                c[10..].parse::<u32>().expect("digit")
+            );
             let i = imo(&mut rng);
             assert_eq!(i.len(), 7);
             assert_eq!(imo_check(&i[..6]), i[6..].parse::<u32>().expect("digit"));
@@ -614,29 +680,40 @@ mod tests {
                 assert_eq!(version, bech32::segwit::VERSION_0);
                 assert!(program.len() == 20 || program.len() == 32);
             } else {
-                let bytes = bs58::decode(&a).with_check(None).into_vec().expect("base58check");
+                let bytes = bs58::decode(&a)
+                    .with_check(None)
+                    .into_vec()
+                    .expect("base58check");
                 assert_eq!(bytes.len(), 21);
                 assert!(a.starts_with('1') || a.starts_with('3'), "{a}");
             }
             let e = ethereum(&mut rng);
             assert_eq!(e.len(), 42);
-            assert!(e[2..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+            assert!(
+                e[2..]
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            );
         }
     }
 
     #[test]
     fn phones_are_valid_e164_numbers() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut bad = Vec::new();
         for (country, plans) in PHONE_PLANS {
             for plan in *plans {
                 for _ in 0..30 {
                     let n = fill(plan, &mut rng);
                     let parsed = phonenumber::parse(None, &n)
                         .unwrap_or_else(|e| panic!("{country} {n}: {e:?}"));
-                    assert!(phonenumber::is_valid(&parsed), "{country}: {n} is not valid");
+                    if !phonenumber::is_valid(&parsed) {
+                        bad.push(format!("{country}: {plan}: {n}"));
+                    }
                 }
             }
         }
+        assert!(bad.is_empty(), "{} invalid: {bad:#?}", bad.len());
     }
 
     #[test]
@@ -644,7 +721,10 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
         for (g, f) in [("Jürgen", "Müller"), ("", "O'Brien"), ("Łukasz", "Wróbel")] {
             let e = person_email(g, f, &mut rng);
-            assert!(e.is_ascii() && e.contains('@') && !e.starts_with('@'), "{e}");
+            assert!(
+                e.is_ascii() && e.contains('@') && !e.starts_with('@'),
+                "{e}"
+            );
         }
     }
 }

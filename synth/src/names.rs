@@ -249,20 +249,6 @@ pub(crate) fn draw_culture(rng: &mut ChaCha8Rng) -> &'static Culture {
     &all[all.len() - 1]
 }
 
-/// Every name entry of every pool, for corruptions that look a written token up to find its
-/// other forms.
-pub(crate) fn all_entries() -> impl Iterator<Item = &'static NameEntry> {
-    cultures().iter().flat_map(|c| {
-        c.given_m
-            .entries
-            .iter()
-            .chain(&c.given_f.entries)
-            .chain(&c.middle_m.entries)
-            .chain(&c.middle_f.entries)
-            .chain(&c.family.entries)
-    })
-}
-
 struct Def {
     code: &'static str,
     weight: f64,
@@ -574,7 +560,12 @@ mod tests {
             for e in c.given_m.entries.iter().chain(&c.family.entries) {
                 assert!(e.latin.iter().all(|f| !f.is_empty()), "{}: {e:?}", c.code);
                 if c.script != Script::Latin {
-                    assert!(e.native.is_some(), "{}: {} has no native form", c.code, e.primary());
+                    assert!(
+                        e.native.is_some(),
+                        "{}: {} has no native form",
+                        c.code,
+                        e.primary()
+                    );
                 }
             }
         }
@@ -611,6 +602,9 @@ mod tests {
         assert_eq!(f.primary(), "Ivanova");
         assert_eq!(f.native.as_deref(), Some("Иванова"));
         assert_eq!(feminine(&parse_entry("Nowak"), "pl").primary(), "Nowak");
-        assert_eq!(feminine(&parse_entry("Kowalski"), "pl").primary(), "Kowalska");
+        assert_eq!(
+            feminine(&parse_entry("Kowalski"), "pl").primary(),
+            "Kowalska"
+        );
     }
 }

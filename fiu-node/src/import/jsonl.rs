@@ -4,7 +4,6 @@
 //! Blank lines are skipped. A line that is not a subject is one record error naming its line
 //! number, column and serde's reason — rewritten where serde would quote the value.
 
-use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
 use matcher::subject::Subject;
@@ -188,9 +187,7 @@ pub fn sanitize_serde_message(error: &serde_json::Error) -> String {
     };
     let expected = |m: &str| m.find(", expected").map(|i| m[i..].to_owned());
     match error.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            msg.to_owned()
-        }
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => msg.to_owned(),
         serde_json::error::Category::Io => "read error".to_owned(),
         serde_json::error::Category::Data => {
             if msg.starts_with("missing field")

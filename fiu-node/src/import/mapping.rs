@@ -419,18 +419,32 @@ impl CsvMapping {
             }
         }
         let required: [(&str, bool); 6] = [
-            ("entity.name", self.entity.as_ref().is_some_and(|e| e.name.is_none())),
-            ("vessel.imo", self.vessel.as_ref().is_some_and(|v| v.imo.is_none())),
+            (
+                "entity.name",
+                self.entity.as_ref().is_some_and(|e| e.name.is_none()),
+            ),
+            (
+                "vessel.imo",
+                self.vessel.as_ref().is_some_and(|v| v.imo.is_none()),
+            ),
             (
                 "aircraft.registration",
-                self.aircraft.as_ref().is_some_and(|a| a.registration.is_none()),
+                self.aircraft
+                    .as_ref()
+                    .is_some_and(|a| a.registration.is_none()),
             ),
             (
                 "container.number",
                 self.container.as_ref().is_some_and(|c| c.number.is_none()),
             ),
-            ("phone.number", self.phone.as_ref().is_some_and(|p| p.number.is_none())),
-            ("email.address", self.email.as_ref().is_some_and(|e| e.address.is_none())),
+            (
+                "phone.number",
+                self.phone.as_ref().is_some_and(|p| p.number.is_none()),
+            ),
+            (
+                "email.address",
+                self.email.as_ref().is_some_and(|e| e.address.is_none()),
+            ),
         ];
         if let Some((key, _)) = required.iter().find(|(_, missing)| *missing) {
             return Err(invalid(key, "required"));
@@ -481,7 +495,11 @@ impl CsvMapping {
         }
         fn docs(out: &mut Vec<(String, String)>, prefix: &str, docs: &[DocumentColumns]) {
             for (i, d) in docs.iter().enumerate() {
-                add(out, &format!("{prefix}.documents[{i}].number"), Some(&d.number));
+                add(
+                    out,
+                    &format!("{prefix}.documents[{i}].number"),
+                    Some(&d.number),
+                );
                 let k = format!("{prefix}.documents[{i}].kind_column");
                 add(out, &k, d.kind_column.as_ref());
                 let k = format!("{prefix}.documents[{i}].country");
@@ -490,7 +508,11 @@ impl CsvMapping {
         }
         fn taxes(out: &mut Vec<(String, String)>, prefix: &str, taxes: &[TaxColumns]) {
             for (i, t) in taxes.iter().enumerate() {
-                add(out, &format!("{prefix}.tax_numbers[{i}].number"), Some(&t.number));
+                add(
+                    out,
+                    &format!("{prefix}.tax_numbers[{i}].number"),
+                    Some(&t.number),
+                );
                 let k = format!("{prefix}.tax_numbers[{i}].country");
                 add(out, &k, t.country.as_ref());
             }
@@ -508,7 +530,11 @@ impl CsvMapping {
             }
         }
         let mut out = Vec::new();
-        add(&mut out, "record_type_column", self.record_type_column.as_ref());
+        add(
+            &mut out,
+            "record_type_column",
+            self.record_type_column.as_ref(),
+        );
         add(&mut out, "local_ref_column", Some(&self.local_ref_column));
         add(&mut out, "category_column", self.category_column.as_ref());
         add(&mut out, "expires_column", self.expires_column.as_ref());
@@ -606,13 +632,19 @@ mod tests {
     #[test]
     fn typos_and_gaps_are_refused_by_key() {
         let typo = MINIMAL.replace("family_name", "famly_name");
-        let e = CsvMapping::from_toml(&typo, "m.toml").unwrap_err().to_string();
+        let e = CsvMapping::from_toml(&typo, "m.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("famly_name"), "{e}");
         let no_cat = MINIMAL.replace("category = \"suspect\"", "");
-        let e = CsvMapping::from_toml(&no_cat, "m.toml").unwrap_err().to_string();
+        let e = CsvMapping::from_toml(&no_cat, "m.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`category`"), "{e}");
         let no_section = MINIMAL.replace("record_type = \"person\"", "record_type = \"entity\"");
-        let e = CsvMapping::from_toml(&no_section, "m.toml").unwrap_err().to_string();
+        let e = CsvMapping::from_toml(&no_section, "m.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`entity`"), "{e}");
     }
 }

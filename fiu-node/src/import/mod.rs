@@ -152,5 +152,9 @@ pub fn source_name(path: &Path) -> String {
 /// element or cell.
 pub(crate) fn non_empty(value: &str) -> Option<String> {
     let v = value.trim();
-    if v.is_empty() { None } else { Some(v.to_owned()) }
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.to_owned())
+    }
 }

@@ -17,7 +17,7 @@
 //!    end-32 32  BLAKE3 of every byte before it
 //! ```
 
-use super::format::{COMMON_LEN, check_zero, checksum_array, le_u64, read_common, write_common};
+use super::format::{checksum_array, le_u64, read_common, write_common};
 use super::{CHECKSUM_LEN, FilterError, FilterParams};
 use crate::token::Epoch;
 
@@ -115,7 +115,6 @@ impl Delta {
             });
         }
         let (epoch, params) = read_common(bytes, WHAT, DELTA_MAGIC)?;
-        debug_assert_eq!(COMMON_LEN, 24);
         let added_items = le_u64(bytes, 24);
         let count = le_u64(bytes, 32);
         let (content, checksum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
@@ -168,8 +167,6 @@ impl Delta {
                 found,
             });
         }
-        // Reserved bytes are checked by `read_common`; nothing else in the header is free.
-        check_zero(bytes, 20..24, WHAT)?;
         Ok(Delta::from_parts(epoch, params, added_items, positions))
     }
 }

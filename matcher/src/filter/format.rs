@@ -26,7 +26,7 @@ use crate::token::Epoch;
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"FIUF";
 
 /// The length of the header fields snapshots and deltas share (magic to reserved u32).
-pub(super) const COMMON_LEN: usize = 24;
+const COMMON_LEN: usize = 24;
 
 /// How many blocks [`Filter::content_id`] converts to bytes at a time.
 const HASH_CHUNK_BLOCKS: usize = 1024;
@@ -214,7 +214,7 @@ pub(super) fn read_common(
 }
 
 /// Refuses a non-zero byte in `h[range]`.
-pub(super) fn check_zero(
+fn check_zero(
     h: &[u8],
     range: std::ops::Range<usize>,
     what: &'static str,

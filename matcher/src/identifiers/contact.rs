@@ -25,19 +25,30 @@ impl PhoneNumber {
     }
 }
 
+/// Region whose metadata has no national (trunk) prefix rules. Parsing an international
+/// number with it as the default region reads the digits literally: the `phonenumber` crate
+/// otherwise strips the number's own trunk prefix even after a `+` (so `+7 812 ...`, a
+/// St Petersburg number, would lose its `8`), where libphonenumber strips only when the
+/// unstripped number is not viable.
+const LITERAL_REGION: phonenumber::country::Id = phonenumber::country::Id::NO;
+
 /// Validates a telephone number in any written form (`+49 30 123456`, `(030) 123456`,
 /// `0049 30 123456`) and converts it to E.164, so that national and international spellings
 /// of one line make one key.
 ///
 /// A number without a leading `+` is read as a national number of `default_region` (the
-/// subject's or the reporting FIU's country). Without a default region, a leading `00` is
-/// read as the international prefix (as in most of Europe and Africa); anything else is
+/// subject's or the reporting FIU's country), or as an international one if it starts with
+/// that country's international call prefix. Without a default region, a leading `00` is
+/// read as the international prefix (as in most of Europe, Africa and Asia); anything else is
 /// refused, since guessing a country would invent a key.
+///
+/// An international number is read literally first; if that is no valid number, a trunk
+/// prefix written after the country code (`+49 (0)30 ...`) is dropped.
 pub fn phone_number(
     raw: &str,
     default_region: Option<&Country>,
 ) -> Result<PhoneNumber, InvalidIdentifier> {
-    use phonenumber::{Mode, ParseError};
+    use phonenumber::metadata::DATABASE;
 
     check_raw_len(raw, PHONE)?;
     // NFKC turns full-width digits and plus signs into ASCII ones.
@@ -51,23 +62,36 @@ pub fn phone_number(
             reason: "has no digits",
         });
     }
-    let region = default_region.and_then(|c| c.as_str().parse::<phonenumber::country::Id>().ok());
-    let value = if value.starts_with('+') || region.is_some() {
-        value
-    } else if let Some(rest) = value.strip_prefix("00") {
-        format!("+{rest}")
+    // Only regions the metadata knows (the crate's parser panics on others).
+    let region = default_region.and_then(|c| {
+        DATABASE.by_id(c.as_str())?;
+        c.as_str().parse::<phonenumber::country::Id>().ok()
+    });
+    let value = international_form(value, region);
+    let number = if value.starts_with('+') {
+        match phonenumber::parse(Some(LITERAL_REGION), &value) {
+            Ok(n) if phonenumber::is_valid(&n) => Ok(n),
+            _ => phonenumber::parse(None, &value),
+        }
+    } else if let Some(region) = region {
+        match without_trunk_prefix(&value, region) {
+            Some(n) => Ok(n),
+            None => phonenumber::parse(Some(region), &value),
+        }
     } else {
         return Err(InvalidIdentifier::Malformed {
             what: PHONE,
             reason: "needs a leading + or a known country to read it as a national number",
         });
     };
-    let number = phonenumber::parse(region, &value).map_err(|e| InvalidIdentifier::Malformed {
+    let number = number.map_err(|e| InvalidIdentifier::Malformed {
         what: PHONE,
         reason: match e {
-            ParseError::InvalidCountryCode => "has an unknown country calling code",
-            ParseError::TooShortAfterIdd | ParseError::TooShortNsn => "is too short",
-            ParseError::TooLong => "is too long",
+            phonenumber::ParseError::InvalidCountryCode => "has an unknown country calling code",
+            phonenumber::ParseError::TooShortAfterIdd | phonenumber::ParseError::TooShortNsn => {
+                "is too short"
+            }
+            phonenumber::ParseError::TooLong => "is too long",
             _ => "is not a telephone number",
         },
     })?;
@@ -77,7 +101,59 @@ pub fn phone_number(
             reason: "is not a valid number for its country",
         });
     }
-    Ok(PhoneNumber(number.format().mode(Mode::E164).to_string()))
+    Ok(PhoneNumber(
+        number.format().mode(phonenumber::Mode::E164).to_string(),
+    ))
+}
+
+/// A national number read as the region's country code followed by the digits after the
+/// region's trunk prefix (`8 (812) 123-45-67` in Russia is `+7 812 1234567`), if that is a
+/// valid number. The `phonenumber` crate strips the trunk prefix twice when the area code
+/// starts with the same digit; libphonenumber strips it once.
+fn without_trunk_prefix(
+    value: &str,
+    region: phonenumber::country::Id,
+) -> Option<phonenumber::PhoneNumber> {
+    let meta = phonenumber::metadata::DATABASE.by_id(region.as_ref())?;
+    let trunk = meta.national_prefix()?;
+    let digits: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))
+        .collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let rest = digits.strip_prefix(trunk)?;
+    let international = format!("+{}{rest}", meta.country_code());
+    phonenumber::parse(Some(LITERAL_REGION), international)
+        .ok()
+        .filter(phonenumber::is_valid)
+}
+
+/// `value` with a leading international call prefix replaced by `+`: the region's prefix
+/// (`00` in Germany, `011` in the USA), or `00` without a region. Without a prefix, `value`
+/// unchanged.
+fn international_form(value: String, region: Option<phonenumber::country::Id>) -> String {
+    if value.starts_with('+') {
+        return value;
+    }
+    let digits: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))
+        .collect();
+    let prefix_len = match region {
+        Some(region) => phonenumber::metadata::DATABASE
+            .by_id(region.as_ref())
+            .and_then(|meta| meta.international_prefix())
+            .and_then(|idd| idd.find(&digits))
+            .filter(|m| m.start() == 0 && m.end() > 0)
+            .map(|m| m.end()),
+        None => digits.starts_with("00").then_some(2),
+    };
+    match prefix_len {
+        Some(len) => format!("+{}", &digits[len..]),
+        None => value,
+    }
 }
 
 /// An e-mail address, NFKC-normalised and lowercase (`jane.doe@example.com`).
@@ -221,11 +297,41 @@ mod tests {
             assert_eq!(phone_number(v.as_str(), None).unwrap(), v);
         }
         let gb = country("GB").unwrap();
+        let us = country("US").unwrap();
+        // The region's own international prefix.
+        assert_eq!(
+            phone_number("011 49 30 123456", Some(&us))
+                .unwrap()
+                .as_str(),
+            "+4930123456"
+        );
+        // A St Petersburg number: its area code starts with the Russian trunk prefix 8.
+        for (raw, region) in [
+            ("+7 812 123-45-67", None),
+            ("8 (812) 123-45-67", Some(country("RU").unwrap())),
+            ("0078121234567", Some(de)),
+        ] {
+            assert_eq!(
+                phone_number(raw, region.as_ref()).unwrap().as_str(),
+                "+78121234567",
+                "{raw}"
+            );
+        }
+        // Italian numbers keep their leading 0 after the country code, whatever the region.
+        for region in [None, Some(&de)] {
+            assert_eq!(
+                phone_number("+39 06 6988 0000", region).unwrap().as_str(),
+                "+390669880000"
+            );
+            assert_eq!(
+                phone_number("0039 06 6988 0000", region).unwrap().as_str(),
+                "+390669880000"
+            );
+        }
         assert_eq!(
             phone_number("020 7946 0018", Some(&gb)).unwrap().as_str(),
             "+442079460018"
         );
-        let us = country("US").unwrap();
         assert_eq!(
             phone_number("(201) 555-0123", Some(&us)).unwrap().as_str(),
             "+12015550123"
@@ -251,6 +357,17 @@ mod tests {
             Err(InvalidIdentifier::Malformed { .. })
         ));
         assert_eq!(phone_number(" ", None), Err(InvalidIdentifier::Empty));
+    }
+
+    #[test]
+    fn every_country_is_a_safe_default_region() {
+        // Some ISO countries (AQ, BV, HM, XK, ...) have no telephone metadata.
+        for code in crate::identifiers::country::all_alpha2() {
+            let region = country(code).unwrap();
+            for raw in ["030 123456", "0049 30 123456", "+49 30 123456", "123"] {
+                let _ = phone_number(raw, Some(&region));
+            }
+        }
     }
 
     #[test]

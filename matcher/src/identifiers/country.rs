@@ -297,6 +297,12 @@ impl Country {
     }
 }
 
+/// Every alpha-2 code in the table, for tests that walk all countries.
+#[cfg(test)]
+pub(crate) fn all_alpha2() -> impl Iterator<Item = &'static str> {
+    COUNTRIES.iter().map(|(a2, _)| *a2)
+}
+
 /// Validates an ISO 3166-1 alpha-2 or alpha-3 code, in any case, surrounded by any white
 /// space. `UK` is taken as `GB`, since British sources write it so often. The canonical form is
 /// alpha-2, so that `DEU` and `de` make the same key.

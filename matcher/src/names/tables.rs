@@ -76,6 +76,9 @@ pub(super) fn is_particle(token: &str) -> bool {
         // Arabic
         "al" | "el" | "bin" | "ibn" | "bint" | "abu" | "abou" | "ould" | "ul" | "ud"
             | "abd" | "abdal" | "abdel" | "abdol" | "abdoul" | "abdul" | "abdur" | "abdus"
+            // Arabic script as any_ascii writes it (no short vowels, no alif):
+            // bin, bint, abu, abd
+            | "bn" | "bnt" | "bw" | "bd"
             // Dutch, German
             | "van" | "von" | "der" | "den" | "ter" | "ten" | "zu" | "vom" | "zum" | "zur"
             // Romance

@@ -282,7 +282,10 @@ impl<'t> Mapper<'_, 't> {
                         self.error(id, "number", "entity_identifier has no number".to_owned());
                         continue;
                     };
-                    let kind = id.child_text("type").unwrap_or_default().to_ascii_uppercase();
+                    let kind = id
+                        .child_text("type")
+                        .unwrap_or_default()
+                        .to_ascii_uppercase();
                     let country = id.child_text("issue_country");
                     if kind == "LEI" && e.lei.is_none() {
                         e.lei = Some(number);
@@ -327,7 +330,11 @@ impl<'t> Mapper<'_, 't> {
         let iban = node.child_text("iban");
         let number = node.child_text("account");
         if iban.is_none() && number.is_none() {
-            self.error(node, "account", "account has neither account nor iban".to_owned());
+            self.error(
+                node,
+                "account",
+                "account has neither account nor iban".to_owned(),
+            );
         } else {
             let holder = node
                 .child_text("account_name")
@@ -512,7 +519,12 @@ mod tests {
     fn duplicate_document_numbers_merge() {
         let mut docs = vec![];
         push_document(&mut docs, DocumentKind::NationalId, "1".into(), None);
-        push_document(&mut docs, DocumentKind::Passport, "1".into(), Some("AE".into()));
+        push_document(
+            &mut docs,
+            DocumentKind::Passport,
+            "1".into(),
+            Some("AE".into()),
+        );
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].country.as_deref(), Some("AE"));
     }

@@ -303,8 +303,8 @@ impl<R: BufRead> GoamlReader<R> {
 
     /// Reduces an event; text is copied only where it is kept.
     fn step(&self, event: Event<'_>) -> Result<Step, String> {
-        let wants_text = self.unit.is_some()
-            || self.stack.last().is_some_and(|f| f.capture.is_some());
+        let wants_text =
+            self.unit.is_some() || self.stack.last().is_some_and(|f| f.capture.is_some());
         Ok(match event {
             Event::Start(e) => Step::Open(e.local_name().as_ref().to_owned()),
             Event::Empty(e) => Step::OpenClose(e.local_name().as_ref().to_owned()),
@@ -321,12 +321,19 @@ impl<R: BufRead> GoamlReader<R> {
                         "apos" => "'".to_owned(),
                         "quot" => "\"".to_owned(),
                         _ => {
-                            return Err("reference to an entity other than the five predefined ones".to_owned());
+                            return Err(
+                                "reference to an entity other than the five predefined ones"
+                                    .to_owned(),
+                            );
                         }
                     },
                     Err(_) => return Err("invalid character reference".to_owned()),
                 };
-                if wants_text { Step::Text(text) } else { Step::Skip }
+                if wants_text {
+                    Step::Text(text)
+                } else {
+                    Step::Skip
+                }
             }
             Event::Eof => Step::Eof,
             _ => Step::Skip,
@@ -382,9 +389,7 @@ impl<R: BufRead> GoamlReader<R> {
         }
         let capture = match (names.as_slice(), name.as_str()) {
             (["report"], "rentity_id") => Some((HeaderField::RentityId, String::new())),
-            (["report"], "entity_reference") => {
-                Some((HeaderField::EntityReference, String::new()))
-            }
+            (["report"], "entity_reference") => Some((HeaderField::EntityReference, String::new())),
             _ => None,
         };
         let segment = if index > 1 {
@@ -472,7 +477,11 @@ impl<R: BufRead> GoamlReader<R> {
                 base
             }
         } else {
-            root.path().rsplit('/').next().unwrap_or("report_party").to_owned()
+            root.path()
+                .rsplit('/')
+                .next()
+                .unwrap_or("report_party")
+                .to_owned()
         };
         let ctx = map::UnitContext {
             file: &self.file,

@@ -256,7 +256,10 @@ impl<'a> NodeRef<'a> {
     }
 
     /// Child elements named `name`.
-    pub(super) fn children_named(&self, name: &'a str) -> impl Iterator<Item = NodeRef<'a>> + use<'a> {
+    pub(super) fn children_named(
+        &self,
+        name: &'a str,
+    ) -> impl Iterator<Item = NodeRef<'a>> + use<'a> {
         self.children().filter(move |c| c.name() == name)
     }
 

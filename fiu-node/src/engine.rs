@@ -1,0 +1,845 @@
+//! The node's core: its subjects' tokens, its own published filter, the peers' filters, and
+//! the hits between them.
+//!
+//! Synchronous and CPU-bound by design: the gRPC services call it from blocking threads. Locks
+//! are `std::sync` and never held across an `.await` (there is none in this module). Lock
+//! order, where two are taken: `own` before `local`, `peers` before `local`.
+//!
+//! Flow:
+//! - ingest: validate and key each subject ([`matcher::keys::derive`]), store it with its
+//!   tokens, add the shared tokens to the own filter and publish the delta, probe the new
+//!   tokens against every peer filter;
+//! - peer update: check signature, epoch and format, apply, probe the local tokens that the
+//!   update could have turned into hits;
+//! - deletion and expiry: remove, then publish a rebuilt snapshot (a Bloom filter cannot
+//!   forget), so deleted subjects stop matching at the next snapshot.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use matcher::filter::{Delta, Filter, FilterError, FilterParams};
+use matcher::hits::{HitMatch, HitPolicy, KeyedToken, decide, tokens_of};
+use matcher::identifiers::FieldError;
+use matcher::keys::{KeyOptions, derive};
+use matcher::{Category, Epoch, NetworkSecret, Subject, Token, Tokeniser};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::identity::{DOMAIN_DELTA, DOMAIN_SNAPSHOT, Identity, PublicKey};
+use crate::store::{
+    AuditEvent, NewHit, PreparedSubject, Publication, SignedBlob, Store, StoreError, StoredHit, UpsertOutcome,
+};
+
+/// Longest accepted local reference, in bytes.
+pub const MAX_LOCAL_REF_LEN: usize = 256;
+
+/// Buffered events per watcher before a slow watcher starts losing them (it is told so).
+pub const BROADCAST_CAPACITY: usize = 4096;
+
+/// Settings the engine needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// This node's member id.
+    pub member_id: String,
+    /// The current epoch.
+    pub epoch: Epoch,
+    /// Target false-positive rate of the own filter.
+    pub target_fpr: f64,
+    /// Tokens the first snapshot is sized for.
+    pub initial_capacity: u64,
+    /// Categories whose tokens enter the shared filter.
+    pub share_categories: Vec<Category>,
+    /// Key recipe options.
+    pub key_options: KeyOptions,
+    /// Hit decision rule.
+    pub hit_policy: HitPolicy,
+}
+
+/// Errors of the engine, by who is at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The caller sent something invalid; the message names the field.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The call is valid but not in this state.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// A peer sent something that does not check; it is refused and kept out.
+    #[error("peer {peer}: {reason}")]
+    PeerRefused {
+        /// The peer.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A filter operation failed in a way the engine did not expect (a bug).
+    #[error("internal filter error: {0}")]
+    Filter(#[from] FilterError),
+}
+
+/// Outcome of an ingest call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestReport {
+    /// New subjects.
+    pub inserted: u64,
+    /// Changed subjects.
+    pub updated: u64,
+    /// Subjects stored before with the same content.
+    pub unchanged: u64,
+    /// Records refused (nothing of them stored).
+    pub refused: u64,
+    /// Per-record problems: refusals, and values refused inside accepted records.
+    pub issues: Vec<RecordIssue>,
+    /// New hits found for the ingested subjects.
+    pub new_hits: u64,
+}
+
+/// A problem with one record of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordIssue {
+    /// Position of the record in the batch, from 0.
+    pub index: usize,
+    /// Its local reference (may be empty when that is the problem).
+    pub local_ref: String,
+    /// Field path.
+    pub field: String,
+    /// What is wrong (never the value).
+    pub reason: String,
+    /// Whether the whole record was refused, or only this value.
+    pub record_refused: bool,
+}
+
+/// A filter publication event for subscribed peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterUpdate {
+    /// Replace the filter with this snapshot.
+    Snapshot(SignedBlob),
+    /// Apply this delta.
+    Delta(SignedBlob),
+}
+
+impl FilterUpdate {
+    /// The publication sequence number.
+    pub fn seq(&self) -> u64 {
+        match self {
+            FilterUpdate::Snapshot(b) | FilterUpdate::Delta(b) => b.seq,
+        }
+    }
+}
+
+/// A peer filter as held.
+#[derive(Debug)]
+struct PeerFilter {
+    filter: Filter,
+    seq: u64,
+}
+
+/// The own filter and its publication.
+#[derive(Debug)]
+struct OwnFilter {
+    filter: Filter,
+    capacity: u64,
+    publication: Publication,
+}
+
+/// Result of an ad hoc look-up.
+#[derive(Debug, Clone)]
+pub struct LookupResult {
+    /// Per peer that hit, what hit.
+    pub hits: Vec<(String, HitMatch)>,
+    /// Values of the looked-up subject that were refused.
+    pub refused: Vec<FieldError>,
+}
+
+/// The node's core state. See the module docs.
+pub struct Engine {
+    settings: EngineSettings,
+    store: Arc<dyn Store>,
+    tokeniser: Tokeniser,
+    identity: Identity,
+    known_peers: HashMap<String, PublicKey>,
+    own: Mutex<OwnFilter>,
+    peers: RwLock<HashMap<String, PeerFilter>>,
+    /// Every local subject's tokens and whether they are shared, by local reference.
+    local: RwLock<HashMap<String, LocalSubject>>,
+    hits_tx: broadcast::Sender<StoredHit>,
+    updates_tx: broadcast::Sender<FilterUpdate>,
+}
+
+#[derive(Debug, Clone)]
+struct LocalSubject {
+    tokens: Vec<KeyedToken>,
+    shared: bool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("member_id", &self.settings.member_id)
+            .field("epoch", &self.settings.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn event(kind: &str, actor: &str, detail: serde_json::Value) -> AuditEvent {
+    AuditEvent {
+        kind: kind.to_owned(),
+        actor: actor.to_owned(),
+        detail: detail.to_string(),
+    }
+}
+
+/// What a snapshot or delta signature covers besides the domain.
+fn publication_fields(member: &str, epoch: Epoch, seq: u64, digest: &[u8; 32]) -> [Vec<u8>; 4] {
+    [
+        member.as_bytes().to_vec(),
+        epoch.0.to_be_bytes().to_vec(),
+        seq.to_be_bytes().to_vec(),
+        digest.to_vec(),
+    ]
+}
+
+fn refs(fields: &[Vec<u8>; 4]) -> [&[u8]; 4] {
+    [&fields[0], &fields[1], &fields[2], &fields[3]]
+}
+
+impl Engine {
+    /// Opens the engine over `store`: loads the local tokens, the own publication (rebuilt
+    /// when missing or of another epoch) and the peers' filters of the current epoch.
+    pub fn open(
+        settings: EngineSettings,
+        store: Arc<dyn Store>,
+        secret: &NetworkSecret,
+        identity: Identity,
+        known_peers: HashMap<String, PublicKey>,
+    ) -> Result<Engine, EngineError> {
+        let epoch = settings.epoch;
+        let tokeniser = Tokeniser::new(&secret.epoch_key(epoch));
+        let mut local: HashMap<String, LocalSubject> = HashMap::new();
+        store.for_each_token(epoch, &mut |local_ref, token, shared| {
+            let entry = local.entry(local_ref.to_owned()).or_insert_with(|| LocalSubject {
+                tokens: Vec::new(),
+                shared,
+            });
+            entry.tokens.push(token);
+        })?;
+        let capacity = settings.initial_capacity;
+        let params = FilterParams::for_capacity(capacity, settings.target_fpr)?;
+        let placeholder = OwnFilter {
+            filter: Filter::new(epoch, params),
+            capacity,
+            publication: Publication {
+                snapshot: SignedBlob {
+                    seq: 0,
+                    epoch,
+                    bytes: Vec::new(),
+                    signature: Vec::new(),
+                },
+                deltas: Vec::new(),
+            },
+        };
+        let (hits_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (updates_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let engine = Engine {
+            settings,
+            store,
+            tokeniser,
+            identity,
+            known_peers,
+            own: Mutex::new(placeholder),
+            peers: RwLock::new(HashMap::new()),
+            local: RwLock::new(local),
+            hits_tx,
+            updates_tx,
+        };
+        engine.load_own_publication()?;
+        engine.load_peer_filters()?;
+        Ok(engine)
+    }
+
+    /// This node's member id.
+    pub fn member_id(&self) -> &str {
+        &self.settings.member_id
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> Epoch {
+        self.settings.epoch
+    }
+
+    /// This node's public identity key.
+    pub fn public_key(&self) -> PublicKey {
+        self.identity.public_key()
+    }
+
+    /// The node's identity (for signing follow-up messages).
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// A configured peer's public key.
+    pub fn peer_key(&self, peer: &str) -> Option<&PublicKey> {
+        self.known_peers.get(peer)
+    }
+
+    /// New hits as they are recorded.
+    pub fn watch_hits(&self) -> broadcast::Receiver<StoredHit> {
+        self.hits_tx.subscribe()
+    }
+
+    fn lock_own(&self) -> std::sync::MutexGuard<'_, OwnFilter> {
+        // A panic while holding the lock leaves a filter that is still a valid filter (every
+        // mutation is a bit OR or a whole replacement); recover rather than poison the node.
+        self.own.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_local(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, LocalSubject>> {
+        self.local.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_local(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, LocalSubject>> {
+        self.local.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_peers(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, PeerFilter>> {
+        self.peers.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_peers(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, PeerFilter>> {
+        self.peers.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn load_own_publication(&self) -> Result<(), EngineError> {
+        if let Some(publication) = self.store.own_publication()? {
+            if publication.snapshot.epoch == self.settings.epoch {
+                let mut filter = Filter::from_bytes(&publication.snapshot.bytes)?;
+                for d in &publication.deltas {
+                    filter.apply(&Delta::from_bytes(&d.bytes)?)?;
+                }
+                let mut own = self.lock_own();
+                own.capacity = own.capacity.max(filter.item_count());
+                own.filter = filter;
+                own.publication = publication;
+                return Ok(());
+            }
+        }
+        self.rebuild_own("start")
+    }
+
+    fn load_peer_filters(&self) -> Result<(), EngineError> {
+        let mut peers = self.write_peers();
+        for (peer, publication) in self.store.peer_publications()? {
+            if publication.snapshot.epoch != self.settings.epoch || !self.known_peers.contains_key(&peer) {
+                continue;
+            }
+            let mut filter = Filter::from_bytes(&publication.snapshot.bytes)?;
+            let mut seq = publication.snapshot.seq;
+            for d in &publication.deltas {
+                filter.apply(&Delta::from_bytes(&d.bytes)?)?;
+                seq = d.seq;
+            }
+            peers.insert(peer, PeerFilter { filter, seq });
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the own filter from the shared local tokens and publishes it as a new
+    /// snapshot (start, deletions, growth).
+    pub fn rebuild_own(&self, reason: &str) -> Result<(), EngineError> {
+        let mut own = self.lock_own();
+        let local = self.read_local();
+        let tokens: Vec<Token> = local
+            .values()
+            .filter(|s| s.shared)
+            .flat_map(|s| s.tokens.iter().map(|t| t.token))
+            .collect();
+        drop(local);
+        let mut capacity = own.capacity.max(self.settings.initial_capacity);
+        while (tokens.len() as u64) > capacity {
+            capacity = capacity.saturating_mul(2);
+        }
+        let mut filter = Filter::new(self.settings.epoch, FilterParams::for_capacity(capacity, self.settings.target_fpr)?);
+        filter.insert_batch(&tokens);
+        let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
+        let bytes = filter.to_bytes();
+        let fields = publication_fields(&self.settings.member_id, self.settings.epoch, seq, &filter.content_id());
+        let blob = SignedBlob {
+            seq,
+            epoch: self.settings.epoch,
+            signature: self.identity.sign(DOMAIN_SNAPSHOT, &refs(&fields)),
+            bytes,
+        };
+        let audit = event(
+            "filter.snapshot_published",
+            "node",
+            json!({"seq": seq, "epoch": self.settings.epoch.0, "tokens": tokens.len(), "reason": reason,
+                   "content_id": hex::encode(filter.content_id())}),
+        );
+        self.store.save_own_snapshot(&blob, &[audit])?;
+        own.filter = filter;
+        own.capacity = capacity;
+        own.publication = Publication {
+            snapshot: blob.clone(),
+            deltas: Vec::new(),
+        };
+        // No subscriber is fine: peers catch up from the stored publication.
+        let _ = self.updates_tx.send(FilterUpdate::Snapshot(blob));
+        Ok(())
+    }
+
+    /// Adds shared tokens to the own filter and publishes the delta (or a bigger snapshot
+    /// when the filter is full). Called with no other engine lock held.
+    fn publish_tokens(&self, tokens: &[Token]) -> Result<(), EngineError> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let mut own = self.lock_own();
+        if own.filter.item_count() + tokens.len() as u64 > own.capacity {
+            own.capacity = own.capacity.saturating_mul(2).max(own.filter.item_count() + tokens.len() as u64);
+            drop(own);
+            // The local index already holds the new tokens: the rebuild includes them.
+            return self.rebuild_own("capacity");
+        }
+        let delta = own.filter.insert_batch(tokens);
+        let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
+        let bytes = delta.to_bytes();
+        let digest = *blake3::hash(&bytes).as_bytes();
+        let fields = publication_fields(&self.settings.member_id, self.settings.epoch, seq, &digest);
+        let blob = SignedBlob {
+            seq,
+            epoch: self.settings.epoch,
+            signature: self.identity.sign(DOMAIN_DELTA, &refs(&fields)),
+            bytes,
+        };
+        let audit = event(
+            "filter.delta_published",
+            "node",
+            json!({"seq": seq, "epoch": self.settings.epoch.0, "tokens": tokens.len(), "digest": hex::encode(digest)}),
+        );
+        self.store.append_own_delta(&blob, &[audit])?;
+        own.publication.deltas.push(blob.clone());
+        let _ = self.updates_tx.send(FilterUpdate::Delta(blob));
+        Ok(())
+    }
+
+    /// What a subscriber that has applied everything up to `after_seq` needs, and a receiver
+    /// for what comes next; taken atomically, so nothing falls between the two.
+    pub fn own_updates_since(&self, after_seq: u64) -> (Vec<FilterUpdate>, broadcast::Receiver<FilterUpdate>) {
+        let own = self.lock_own();
+        let rx = self.updates_tx.subscribe();
+        let p = &own.publication;
+        let backlog = if after_seq < p.snapshot.seq {
+            std::iter::once(FilterUpdate::Snapshot(p.snapshot.clone()))
+                .chain(p.deltas.iter().cloned().map(FilterUpdate::Delta))
+                .collect()
+        } else {
+            p.deltas.iter().filter(|d| d.seq > after_seq).cloned().map(FilterUpdate::Delta).collect()
+        };
+        (backlog, rx)
+    }
+
+    /// The current own snapshot (without the deltas since).
+    pub fn own_snapshot(&self) -> SignedBlob {
+        self.lock_own().publication.snapshot.clone()
+    }
+
+    /// Tokens in the own filter and its estimated false-positive rate.
+    pub fn own_filter_stats(&self) -> (u64, f64) {
+        let own = self.lock_own();
+        (own.filter.item_count(), own.filter.estimated_fpr())
+    }
+
+    /// Per peer held: (peer, last applied sequence, tokens, estimated false-positive rate).
+    pub fn peer_filter_stats(&self) -> Vec<(String, u64, u64, f64)> {
+        let peers = self.read_peers();
+        let mut out: Vec<_> = peers
+            .iter()
+            .map(|(p, f)| (p.clone(), f.seq, f.filter.item_count(), f.filter.estimated_fpr()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The last sequence applied from `peer`, if its filter is held.
+    pub fn peer_position(&self, peer: &str) -> Option<u64> {
+        self.read_peers().get(peer).map(|p| p.seq)
+    }
+
+    /// Validates, keys, stores and publishes a batch; probes the new subjects.
+    pub fn ingest(&self, subjects: Vec<Subject>, actor: &str, source: &str) -> Result<IngestReport, EngineError> {
+        let mut report = IngestReport::default();
+        let mut prepared: Vec<PreparedSubject> = Vec::with_capacity(subjects.len());
+        let mut seen = HashSet::new();
+        for (index, subject) in subjects.into_iter().enumerate() {
+            let refuse = |field: &str, reason: &str| RecordIssue {
+                index,
+                local_ref: subject.local_ref.clone(),
+                field: field.to_owned(),
+                reason: reason.to_owned(),
+                record_refused: true,
+            };
+            if subject.local_ref.trim().is_empty() || subject.local_ref.len() > MAX_LOCAL_REF_LEN {
+                report.refused += 1;
+                report.issues.push(refuse("local_ref", "must be 1 to 256 bytes"));
+                continue;
+            }
+            if !seen.insert(subject.local_ref.clone()) {
+                report.refused += 1;
+                report.issues.push(refuse("local_ref", "appears twice in this batch"));
+                continue;
+            }
+            let keys = derive(&subject, &self.settings.key_options);
+            let record_refused = keys.keys.is_empty();
+            for e in &keys.refused {
+                report.issues.push(RecordIssue {
+                    index,
+                    local_ref: subject.local_ref.clone(),
+                    field: e.field.clone(),
+                    reason: e.error.to_string(),
+                    record_refused,
+                });
+            }
+            if record_refused {
+                report.refused += 1;
+                report.issues.push(refuse(
+                    subject.record.type_name(),
+                    "yields no match key: it needs a valid identifier, or a name with a full date of birth",
+                ));
+                continue;
+            }
+            let content_hash = match serde_json::to_vec(&subject) {
+                Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
+                Err(_) => {
+                    report.refused += 1;
+                    report.issues.push(refuse("record", "cannot be serialised"));
+                    continue;
+                }
+            };
+            let shared = self.settings.share_categories.contains(&subject.category);
+            prepared.push(PreparedSubject {
+                tokens: tokens_of(&keys.keys, &self.tokeniser),
+                subject,
+                content_hash,
+                shared,
+            });
+        }
+        let audit = event(
+            "ingest.batch",
+            actor,
+            json!({"source": source, "accepted": prepared.len(), "refused": report.refused}),
+        );
+        let outcomes = self.store.upsert_subjects(self.settings.epoch, &prepared, &[audit])?;
+
+        let mut to_publish = Vec::new();
+        let mut changed = Vec::new();
+        let mut needs_rebuild = false;
+        {
+            let mut local = self.write_local();
+            for (p, outcome) in prepared.iter().zip(&outcomes) {
+                match outcome {
+                    UpsertOutcome::Unchanged => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    UpsertOutcome::Inserted => report.inserted += 1,
+                    UpsertOutcome::Updated => report.updated += 1,
+                }
+                let new = LocalSubject {
+                    tokens: p.tokens.clone(),
+                    shared: p.shared,
+                };
+                if let Some(old) = local.insert(p.subject.local_ref.clone(), new) {
+                    // A token that left a shared subject stays in the filter until a rebuild.
+                    let kept: HashSet<Token> = if p.shared {
+                        p.tokens.iter().map(|t| t.token).collect()
+                    } else {
+                        HashSet::new()
+                    };
+                    if old.shared && old.tokens.iter().any(|t| !kept.contains(&t.token)) {
+                        needs_rebuild = true;
+                    }
+                }
+                if p.shared {
+                    to_publish.extend(p.tokens.iter().map(|t| t.token));
+                }
+                changed.push(p.subject.local_ref.clone());
+            }
+        }
+        if needs_rebuild {
+            self.rebuild_own("update")?;
+        } else {
+            self.publish_tokens(&to_publish)?;
+        }
+        report.new_hits = self.probe_subjects(&changed, None)? as u64;
+        Ok(report)
+    }
+
+    /// Deletes subjects, then publishes a rebuilt snapshot so they stop matching.
+    pub fn delete(&self, refs: &[String], actor: &str, reason: &str) -> Result<Vec<bool>, EngineError> {
+        let audit = event("ingest.delete", actor, json!({"local_refs": refs, "reason": reason}));
+        let existed = self.store.delete_subjects(refs, &[audit])?;
+        let mut any_shared = false;
+        {
+            let mut local = self.write_local();
+            for r in refs {
+                if let Some(old) = local.remove(r) {
+                    any_shared |= old.shared;
+                }
+            }
+        }
+        if any_shared {
+            self.rebuild_own("deletion")?;
+        }
+        Ok(existed)
+    }
+
+    /// Deletes the subjects whose expiry date has passed.
+    pub fn expire(&self, today: chrono::NaiveDate) -> Result<usize, EngineError> {
+        let expired = self.store.expired_subjects(today)?;
+        if !expired.is_empty() {
+            self.delete(&expired, "node", "expired")?;
+        }
+        Ok(expired.len())
+    }
+
+    /// Probes the named local subjects (or all, when `peer` names one peer whose filter
+    /// changed and `refs` is empty) and records new hits. Returns how many were new.
+    fn probe_subjects(&self, refs: &[String], peer: Option<&str>) -> Result<usize, EngineError> {
+        let mut found: Vec<NewHit> = Vec::new();
+        {
+            let peers = self.read_peers();
+            let local = self.read_local();
+            let fpr_of = |f: &Filter| f.estimated_fpr();
+            let mut probe_one = |local_ref: &str, subject: &LocalSubject, name: &str, pf: &PeerFilter| {
+                let hit: Vec<KeyedToken> =
+                    subject.tokens.iter().copied().filter(|t| pf.filter.contains(&t.token)).collect();
+                if let Some(m) = decide(hit, fpr_of(&pf.filter), &self.settings.hit_policy) {
+                    found.push(self.new_hit(local_ref, name, m));
+                }
+            };
+            match peer {
+                Some(name) => {
+                    if let Some(pf) = peers.get(name) {
+                        if refs.is_empty() {
+                            for (r, s) in local.iter() {
+                                probe_one(r, s, name, pf);
+                            }
+                        } else {
+                            for r in refs {
+                                if let Some(s) = local.get(r) {
+                                    probe_one(r, s, name, pf);
+                                }
+                            }
+                        }
+                    }
+                }
+                None => {
+                    for r in refs {
+                        if let Some(s) = local.get(r) {
+                            for (name, pf) in peers.iter() {
+                                probe_one(r, s, name, pf);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.record_hits(found)
+    }
+
+    fn new_hit(&self, local_ref: &str, peer: &str, m: HitMatch) -> NewHit {
+        NewHit {
+            local_ref: local_ref.to_owned(),
+            peer: peer.to_owned(),
+            epoch: self.settings.epoch,
+            kinds: m.kinds,
+            strength: m.strength,
+            confidence: m.confidence,
+            tokens: m.tokens,
+            at_ms: now_ms(),
+        }
+    }
+
+    fn record_hits(&self, found: Vec<NewHit>) -> Result<usize, EngineError> {
+        let mut new = 0;
+        for hit in found {
+            let audit = event(
+                "hit.recorded",
+                "node",
+                json!({
+                    "local_ref": hit.local_ref,
+                    "peer": hit.peer,
+                    "epoch": hit.epoch.0,
+                    "kinds": hit.kinds.iter().map(|k| k.label()).collect::<Vec<_>>(),
+                    "tokens": hit.tokens.iter().map(|t| t.token.to_hex()).collect::<Vec<_>>(),
+                    "confidence": hit.confidence,
+                }),
+            );
+            if let Some(stored) = self.store.record_hit(&hit, &[audit])? {
+                new += 1;
+                let _ = self.hits_tx.send(stored);
+            }
+        }
+        Ok(new)
+    }
+
+    fn check_peer(&self, peer: &str) -> Result<&PublicKey, EngineError> {
+        self.known_peers.get(peer).ok_or_else(|| EngineError::PeerRefused {
+            peer: peer.to_owned(),
+            reason: "is not a configured member".into(),
+        })
+    }
+
+    /// Verifies and installs a peer's snapshot, then probes every local subject against it.
+    /// Returns the number of new hits.
+    pub fn apply_peer_snapshot(&self, peer: &str, blob: SignedBlob) -> Result<usize, EngineError> {
+        let key = self.check_peer(peer)?;
+        let refused = |reason: String| EngineError::PeerRefused {
+            peer: peer.to_owned(),
+            reason,
+        };
+        let filter = Filter::from_bytes(&blob.bytes).map_err(|e| refused(format!("snapshot refused: {e}")))?;
+        let fields = publication_fields(peer, blob.epoch, blob.seq, &filter.content_id());
+        key.verify(DOMAIN_SNAPSHOT, &refs(&fields), &blob.signature)
+            .map_err(|_| refused(format!("snapshot {} has a signature that does not verify", blob.seq)))?;
+        if blob.epoch != self.settings.epoch || filter.epoch() != self.settings.epoch {
+            return Err(refused(format!(
+                "snapshot is of epoch {} (declared {}), this node is at epoch {}",
+                filter.epoch().0,
+                blob.epoch.0,
+                self.settings.epoch.0
+            )));
+        }
+        let audit = event(
+            "filter.snapshot_received",
+            peer,
+            json!({"seq": blob.seq, "epoch": blob.epoch.0, "tokens": filter.item_count(),
+                   "content_id": hex::encode(filter.content_id())}),
+        );
+        self.store.save_peer_snapshot(peer, &blob, &[audit])?;
+        self.write_peers().insert(peer.to_owned(), PeerFilter { filter, seq: blob.seq });
+        self.probe_subjects(&[], Some(peer))
+    }
+
+    /// Verifies and applies a peer's delta (it must follow the last applied sequence), then
+    /// probes the local subjects it could have turned into hits. Returns the new hits.
+    pub fn apply_peer_delta(&self, peer: &str, blob: SignedBlob) -> Result<usize, EngineError> {
+        let key = self.check_peer(peer)?;
+        let refused = |reason: String| EngineError::PeerRefused {
+            peer: peer.to_owned(),
+            reason,
+        };
+        let digest = *blake3::hash(&blob.bytes).as_bytes();
+        let fields = publication_fields(peer, blob.epoch, blob.seq, &digest);
+        key.verify(DOMAIN_DELTA, &refs(&fields), &blob.signature)
+            .map_err(|_| refused(format!("delta {} has a signature that does not verify", blob.seq)))?;
+        let delta = Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
+        let changed_blocks: BTreeSet<u64> = delta.positions().iter().map(|p| p / 512).collect();
+        {
+            let mut peers = self.write_peers();
+            let pf = peers
+                .get_mut(peer)
+                .ok_or_else(|| refused("sent a delta before any snapshot".into()))?;
+            if blob.seq != pf.seq + 1 {
+                return Err(EngineError::FailedPrecondition(format!(
+                    "peer {peer}: delta {} does not follow {}; a snapshot is needed",
+                    blob.seq, pf.seq
+                )));
+            }
+            if delta.epoch() != self.settings.epoch || blob.epoch != self.settings.epoch {
+                return Err(refused(format!("delta is of epoch {}, this node is at epoch {}", delta.epoch().0, self.settings.epoch.0)));
+            }
+            let mut next = pf.filter.clone();
+            next.apply(&delta).map_err(|e| refused(format!("delta does not fit the snapshot: {e}")))?;
+            let audit = event(
+                "filter.delta_received",
+                peer,
+                json!({"seq": blob.seq, "epoch": blob.epoch.0, "added": delta.added_items(), "digest": hex::encode(digest)}),
+            );
+            self.store.append_peer_delta(peer, &blob, &[audit])?;
+            pf.filter = next;
+            pf.seq = blob.seq;
+        }
+        // Only tokens with a bit in a changed block can have become hits.
+        let candidates: Vec<String> = {
+            let peers = self.read_peers();
+            let local = self.read_local();
+            match peers.get(peer) {
+                Some(pf) => local
+                    .iter()
+                    .filter(|(_, s)| {
+                        s.tokens
+                            .iter()
+                            .any(|t| pf.filter.params().blocks_of(&t.token).any(|b| changed_blocks.contains(&b)))
+                    })
+                    .map(|(r, _)| r.clone())
+                    .collect(),
+                None => Vec::new(),
+            }
+        };
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        self.probe_subjects(&candidates, Some(peer))
+    }
+
+    /// Ad hoc hit/no-hit for a subject across every peer filter held, without storing the
+    /// subject. Needs a case reference and a purpose; the look-up is audited.
+    pub fn lookup(&self, subject: &Subject, user: &str, case_reference: &str, purpose: &str) -> Result<LookupResult, EngineError> {
+        if case_reference.trim().is_empty() {
+            return Err(EngineError::InvalidArgument("case_reference is required for a look-up".into()));
+        }
+        if purpose.trim().is_empty() {
+            return Err(EngineError::InvalidArgument("purpose is required for a look-up".into()));
+        }
+        let keys = derive(subject, &self.settings.key_options);
+        let tokens = tokens_of(&keys.keys, &self.tokeniser);
+        let mut hits = Vec::new();
+        {
+            let peers = self.read_peers();
+            for (name, pf) in peers.iter() {
+                let hit: Vec<KeyedToken> = tokens.iter().copied().filter(|t| pf.filter.contains(&t.token)).collect();
+                if let Some(m) = decide(hit, pf.filter.estimated_fpr(), &self.settings.hit_policy) {
+                    hits.push((name.clone(), m));
+                }
+            }
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0));
+        let audit = event(
+            "lookup",
+            user,
+            json!({
+                "case_reference": case_reference,
+                "purpose": purpose,
+                "tokens": tokens.len(),
+                "peers_hit": hits.iter().map(|(p, m)| json!({"peer": p, "kinds": m.kinds.iter().map(|k| k.label()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            }),
+        );
+        self.store.append_audit(&[audit])?;
+        Ok(LookupResult {
+            hits,
+            refused: keys.refused,
+        })
+    }
+
+    /// Exact resolution of tokens against this node's own index (follow-ups).
+    pub fn resolve(&self, tokens: &[Token]) -> Result<Vec<Vec<String>>, EngineError> {
+        Ok(self.store.resolve_tokens(self.settings.epoch, tokens)?)
+    }
+}

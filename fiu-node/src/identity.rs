@@ -1,0 +1,185 @@
+//! The node's Ed25519 identity: signs its filter snapshots and deltas and its follow-up
+//! messages, and checks peers' signatures.
+//!
+//! Every signature is over a domain-separated byte string (docs/PROTOCOL.md, "Signed
+//! messages"): the ASCII domain (e.g. `fiu-match/v1/snapshot`), a zero byte, then each field
+//! as a 4-byte big-endian length and the bytes. A signature for one kind of message can never
+//! be replayed as another.
+
+use std::fmt;
+use std::path::Path;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use zeroize::Zeroizing;
+
+/// Signing domain of filter snapshots.
+pub const DOMAIN_SNAPSHOT: &str = "fiu-match/v1/snapshot";
+/// Signing domain of filter deltas.
+pub const DOMAIN_DELTA: &str = "fiu-match/v1/delta";
+/// Signing domain of follow-up requests.
+pub const DOMAIN_FOLLOW_UP: &str = "fiu-match/v1/follow-up";
+/// Signing domain of follow-up answers.
+pub const DOMAIN_FOLLOW_UP_ANSWER: &str = "fiu-match/v1/follow-up-answer";
+
+/// Why a key or signature was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// A key file could not be read or written.
+    #[error("key file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A key is not 32 bytes of hex, or not a valid Ed25519 point.
+    #[error("{what} is not a valid Ed25519 key")]
+    BadKey {
+        /// Which key (file path or config field).
+        what: String,
+    },
+    /// A signature is not 64 bytes or does not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+}
+
+/// The byte string a signature covers.
+pub fn signed_bytes(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(domain.len() + 1 + fields.iter().map(|f| f.len() + 4).sum::<usize>());
+    out.extend_from_slice(domain.as_bytes());
+    out.push(0);
+    for f in fields {
+        // Fields are bounded by message size limits far below 4 GiB.
+        out.extend_from_slice(&(f.len() as u32).to_be_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// The node's private identity key. `Debug` shows only the public key.
+pub struct Identity {
+    key: SigningKey,
+}
+
+impl Identity {
+    /// A fresh random identity.
+    pub fn generate() -> Result<Identity, IdentityError> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| IdentityError::Io {
+            path: "operating system random source".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        Ok(Identity {
+            key: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// Loads the identity from a file holding the 32-byte seed in hex.
+    pub fn load(path: &Path) -> Result<Identity, IdentityError> {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| IdentityError::Io {
+            path: path.display().to_string(),
+            source,
+        })?);
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| IdentityError::BadKey {
+            what: path.display().to_string(),
+        })?;
+        Ok(Identity {
+            key: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// Writes the seed in hex to a new file readable by the owner only.
+    pub fn save(&self, path: &Path) -> Result<(), IdentityError> {
+        let hex = Zeroizing::new(hex::encode(self.key.to_bytes()));
+        crate::secret_file::write_new(path, hex.as_bytes()).map_err(|source| IdentityError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// The public key, as peers hold it.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.key.verifying_key())
+    }
+
+    /// Signs `fields` under `domain`.
+    pub fn sign(&self, domain: &str, fields: &[&[u8]]) -> Vec<u8> {
+        self.key.sign(&signed_bytes(domain, fields)).to_bytes().to_vec()
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Identity(public {})", self.public_key())
+    }
+}
+
+/// A member's Ed25519 public key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Parses 64 hex characters.
+    pub fn from_hex(what: &str, hex_text: &str) -> Result<PublicKey, IdentityError> {
+        let bad = || IdentityError::BadKey { what: what.to_owned() };
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(hex_text.trim(), &mut bytes).map_err(|_| bad())?;
+        VerifyingKey::from_bytes(&bytes).map(PublicKey).map_err(|_| bad())
+    }
+
+    /// Checks a signature over `fields` under `domain` (strict verification: no malleable
+    /// signatures, no small-order keys).
+    pub fn verify(&self, domain: &str, fields: &[&[u8]], signature: &[u8]) -> Result<(), IdentityError> {
+        let sig = Signature::from_slice(signature).map_err(|_| IdentityError::BadSignature)?;
+        self.0
+            .verify_strict(&signed_bytes(domain, fields), &sig)
+            .map_err(|_| IdentityError::BadSignature)
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0.to_bytes()))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_bound_to_their_domain_and_fields() {
+        let id = Identity::generate().unwrap();
+        let pk = id.public_key();
+        let sig = id.sign(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"]);
+        pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig).unwrap();
+        assert!(pk.verify(DOMAIN_DELTA, &[b"fiu-a", b"7"], &sig).is_err());
+        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"8"], &sig).is_err());
+        // Field boundaries are part of what is signed.
+        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a7"], &sig).is_err());
+        let other = Identity::generate().unwrap().public_key();
+        assert!(other.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig).is_err());
+        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig[..63]).is_err());
+    }
+
+    #[test]
+    fn key_files_round_trip_and_debug_hides_the_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("identity.key");
+        let id = Identity::generate().unwrap();
+        id.save(&path).unwrap();
+        let back = Identity::load(&path).unwrap();
+        assert_eq!(back.public_key(), id.public_key());
+        let seed_hex = std::fs::read_to_string(&path).unwrap();
+        assert!(!format!("{id:?}").contains(seed_hex.trim()));
+        assert!(id.save(&path).is_err(), "never overwrites a key file");
+    }
+}

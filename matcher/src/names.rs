@@ -1,1 +1,0 @@
-//! Name normalisation (being written).
