@@ -171,6 +171,7 @@ pub struct Engine {
     local: RwLock<HashMap<String, LocalSubject>>,
     hits_tx: broadcast::Sender<StoredHit>,
     updates_tx: broadcast::Sender<FilterUpdate>,
+    follow_ups_tx: broadcast::Sender<crate::store::FollowUpRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -251,6 +252,7 @@ impl Engine {
         };
         let (hits_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let (updates_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (follow_ups_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let engine = Engine {
             settings,
             store,
@@ -262,6 +264,7 @@ impl Engine {
             local: RwLock::new(local),
             hits_tx,
             updates_tx,
+            follow_ups_tx,
         };
         engine.load_own_publication()?;
         engine.load_peer_filters()?;
@@ -301,6 +304,16 @@ impl Engine {
     /// New hits as they are recorded.
     pub fn watch_hits(&self) -> broadcast::Receiver<StoredHit> {
         self.hits_tx.subscribe()
+    }
+
+    /// Follow-up changes as they happen.
+    pub fn watch_follow_ups(&self) -> broadcast::Receiver<crate::store::FollowUpRecord> {
+        self.follow_ups_tx.subscribe()
+    }
+
+    pub(crate) fn notify_follow_up(&self, record: &crate::store::FollowUpRecord) {
+        // No watcher is fine.
+        let _ = self.follow_ups_tx.send(record.clone());
     }
 
     fn lock_own(&self) -> std::sync::MutexGuard<'_, OwnFilter> {

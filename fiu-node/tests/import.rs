@@ -475,7 +475,8 @@ mod csv {
 
     #[test]
     fn rows_map_and_bad_rows_do_not_stop_the_rest() {
-        let records = import::open(&fixture("people.csv"), Format::Csv(mapping())).unwrap();
+        let records =
+            import::open(&fixture("people.csv"), Format::Csv(Box::new(mapping()))).unwrap();
         let (subjects, errors) = collect(records, &["VILLAIN", "SECRET", "31/12/2030"]);
         let refs: Vec<&str> = subjects
             .iter()

@@ -15,8 +15,9 @@ use bloomfilter::Bloom;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use matcher::{Epoch, Filter, FilterParams, Token};
 
-/// Tokens in each filter.
-const ITEMS: u64 = 10_000_000;
+/// Tokens in each filter, unless `FILTER_BENCH_ITEMS` says otherwise (50 000 000 is the
+/// spec's per-node scale; it needs about 4 GB of memory).
+const DEFAULT_ITEMS: u64 = 10_000_000;
 
 /// The target false-positive rate of both filters.
 const TARGET_FPR: f64 = 1e-6;
@@ -39,7 +40,17 @@ fn tokens(domain: &str, n: u64) -> Vec<Token> {
         .collect()
 }
 
+/// The number of tokens per filter: `FILTER_BENCH_ITEMS` or [`DEFAULT_ITEMS`].
+fn items() -> u64 {
+    std::env::var("FILTER_BENCH_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &u64| n >= SUMMARY_PROBES as u64)
+        .unwrap_or(DEFAULT_ITEMS)
+}
+
 struct Setup {
+    items: u64,
     present: Vec<Token>,
     absent: Vec<Token>,
     ours: Filter,
@@ -47,12 +58,13 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    let items = items();
     let t = Instant::now();
-    let present = tokens("fiu bench present", ITEMS);
-    let absent = tokens("fiu bench absent", ITEMS);
-    println!("generated 2 x {ITEMS} tokens in {:.1?}", t.elapsed());
+    let present = tokens("fiu bench present", items);
+    let absent = tokens("fiu bench absent", items);
+    println!("generated 2 x {items} tokens in {:.1?}", t.elapsed());
 
-    let params = FilterParams::for_capacity(ITEMS, TARGET_FPR).expect("valid bench parameters");
+    let params = FilterParams::for_capacity(items, TARGET_FPR).expect("valid bench parameters");
     let t = Instant::now();
     let mut ours = Filter::new(Epoch(1), params);
     for tok in &present {
@@ -62,7 +74,7 @@ fn setup() -> Setup {
 
     let t = Instant::now();
     let mut theirs =
-        Bloom::new_for_fp_rate(ITEMS as usize, TARGET_FPR).expect("valid bench parameters");
+        Bloom::new_for_fp_rate(items as usize, TARGET_FPR).expect("valid bench parameters");
     for tok in &present {
         theirs.set(tok.as_bytes());
     }
@@ -73,6 +85,7 @@ fn setup() -> Setup {
         t.elapsed()
     );
     Setup {
+        items,
         present,
         absent,
         ours,
@@ -122,12 +135,15 @@ fn summary(s: &Setup) {
         .filter(|t| s.theirs.check(t.as_bytes()))
         .count();
     let crate_fpr = crate_fp as f64 / crate_sample.len() as f64;
-    let ours_bits = s.ours.params().bits() as f64 / ITEMS as f64;
-    let crate_bits = s.theirs.len() as f64 / ITEMS as f64;
+    let ours_bits = s.ours.params().bits() as f64 / s.items as f64;
+    let crate_bits = s.theirs.len() as f64 / s.items as f64;
     let optimum = std::f64::consts::LOG2_E * TARGET_FPR.recip().log2();
 
     println!();
-    println!("filter probes, {ITEMS} tokens, target FPR {TARGET_FPR:e}, one core");
+    println!(
+        "filter probes, {} tokens, target FPR {TARGET_FPR:e}, one core",
+        s.items
+    );
     println!("| probe | negative probes/s | x crate | positive probes/s | x crate |");
     println!("|---|---:|---:|---:|---:|");
     for (name, r) in [
@@ -157,7 +173,8 @@ fn summary(s: &Setup) {
         crate_sample.len()
     );
     println!(
-        "ours: modelled FPR at {ITEMS} items {:.3e}, fill ratio {:.3}",
+        "ours: modelled FPR at {} items {:.3e}, fill ratio {:.3}",
+        s.items,
         s.ours.estimated_fpr(),
         s.ours.fill_ratio()
     );
@@ -168,12 +185,12 @@ fn bench(c: &mut Criterion) {
     let s = setup();
     summary(&s);
 
-    let mut g = c.benchmark_group("probe_10M_1e-6");
+    let mut g = c.benchmark_group("probe_1e-6");
     g.throughput(Throughput::Elements(BATCH as u64))
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(6));
-    let batches = ITEMS as usize / BATCH;
+    let batches = s.items as usize / BATCH;
     for (kind, set) in [("negative", &s.absent), ("positive", &s.present)] {
         let mut next = 0;
         let mut out = Vec::with_capacity(BATCH);

@@ -99,8 +99,15 @@ impl fmt::Debug for EpochKey {
 ///
 /// Made by [`Tokeniser::token`]; [`Token::from_bytes`] exists for tokens read back from the
 /// node's store or from a peer's follow-up message.
-#[derive(Clone, Copy, Hash)]
+#[derive(Clone, Copy)]
 pub struct Token([u8; TOKEN_LEN]);
+
+impl std::hash::Hash for Token {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Consistent with the constant-time `PartialEq`: equal tokens have equal bytes.
+        self.0.hash(state)
+    }
+}
 
 impl Token {
     /// A token read back from storage or a peer message.

@@ -180,7 +180,8 @@ impl<R: Read> Iterator for CsvReader<R> {
             return None;
         }
         if self.columns.is_none() {
-            if let Err(e) = self.read_header() {
+            let header = self.read_header();
+            if let Err(e) = header {
                 self.done = true;
                 return Some(Err(e.into()));
             }

@@ -449,23 +449,25 @@ impl CsvMapping {
         if let Some((key, _)) = required.iter().find(|(_, missing)| *missing) {
             return Err(invalid(key, "required"));
         }
-        if let Some(a) = &self.account {
-            if a.iban.is_none() && a.number.is_none() {
-                return Err(invalid("account.iban", "give iban or number (or both)"));
-            }
+        let account_unkeyed = self
+            .account
+            .as_ref()
+            .is_some_and(|a| a.iban.is_none() && a.number.is_none());
+        if account_unkeyed {
+            return Err(invalid("account.iban", "give iban or number (or both)"));
         }
-        if let Some(p) = &self.person {
-            if p.given_name.is_none()
+        let person_unnamed = self.person.as_ref().is_some_and(|p| {
+            p.given_name.is_none()
                 && p.family_name.is_none()
                 && p.full_name.is_none()
                 && p.aliases.is_none()
                 && p.original_script_name.is_none()
-            {
-                return Err(invalid(
-                    "person.family_name",
-                    "map at least one name column (given_name, family_name, full_name, ...)",
-                ));
-            }
+        });
+        if person_unnamed {
+            return Err(invalid(
+                "person.family_name",
+                "map at least one name column (given_name, family_name, full_name, ...)",
+            ));
         }
         Ok(())
     }

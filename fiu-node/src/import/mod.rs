@@ -116,8 +116,9 @@ pub type Records = Box<dyn Iterator<Item = Result<ImportedSubject, ImportError>>
 pub enum Format {
     /// A goAML XML report, with the category policy for its parties.
     Goaml(GoamlCategories),
-    /// A CSV export, read through a column mapping.
-    Csv(CsvMapping),
+    /// A CSV export, read through a column mapping (boxed: a mapping is large beside the
+    /// other variants).
+    Csv(Box<CsvMapping>),
     /// JSON lines of the matcher's subject form.
     Jsonl,
 }
@@ -135,7 +136,7 @@ pub fn open(path: &Path, format: Format) -> Result<Records, ImportError> {
     let reader = BufReader::new(file);
     Ok(match format {
         Format::Goaml(categories) => Box::new(GoamlReader::new(reader, name, categories)),
-        Format::Csv(mapping) => Box::new(CsvReader::new(reader, name, mapping)),
+        Format::Csv(mapping) => Box::new(CsvReader::new(reader, name, *mapping)),
         Format::Jsonl => Box::new(JsonlReader::new(reader, name)),
     })
 }

@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use matcher::hits::KeyedToken;
 use matcher::{Epoch, Subject, Token};
 use rusqlite::types::Value;
@@ -86,7 +86,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -296,7 +298,8 @@ fn follow_up_values(f: &FollowUpRecord) -> StoreResult<Vec<Value>> {
 
 /// A publication sequence number as a column value (sequence numbers stay below 2^63).
 fn seq_value(seq: u64) -> StoreResult<i64> {
-    i64::try_from(seq).map_err(|_| StoreError::Conflict(format!("sequence number {seq} is too large")))
+    i64::try_from(seq)
+        .map_err(|_| StoreError::Conflict(format!("sequence number {seq} is too large")))
 }
 
 /// Rows of a publication table, `(kind, blob)` ordered by seq, made into a publication.
@@ -342,6 +345,25 @@ fn check_delta(
         ))),
         _ => Ok(()),
     }
+}
+
+/// The row of `peer` for the period that contains UTC day `day`, made empty if new.
+fn statistics_row(
+    rows: &mut BTreeMap<(i64, String), StatisticsRow>,
+    period: Period,
+    peer: String,
+    day: i64,
+) -> StoreResult<&mut StatisticsRow> {
+    let start = period_start_ms(period, day)?;
+    Ok(rows.entry((start, peer.clone())).or_insert(StatisticsRow {
+        peer,
+        period_start_ms: start,
+        hits: 0,
+        follow_ups_sent: 0,
+        follow_ups_received: 0,
+        follow_ups_accepted: 0,
+        follow_ups_declined: 0,
+    }))
 }
 
 impl Store for SqliteStore {
@@ -393,7 +415,10 @@ impl Store for SqliteStore {
                     })
                     .optional()?;
                 let json = serde_json::to_string(s).map_err(|e| {
-                    StoreError::Corrupt(format!("subject {}: not writable as JSON: {e}", s.local_ref))
+                    StoreError::Corrupt(format!(
+                        "subject {}: not writable as JSON: {e}",
+                        s.local_ref
+                    ))
                 })?;
                 let category = s.category.as_str();
                 let record_type = s.record.type_name();
@@ -402,8 +427,15 @@ impl Store for SqliteStore {
                 let (id, outcome) = match existing {
                     None => {
                         insert.execute(params![
-                            s.local_ref, category, record_type, expires, json, hash, p.shared,
-                            epoch.0, now
+                            s.local_ref,
+                            category,
+                            record_type,
+                            expires,
+                            json,
+                            hash,
+                            p.shared,
+                            epoch.0,
+                            now
                         ])?;
                         (tx.last_insert_rowid(), UpsertOutcome::Inserted)
                     }
@@ -414,7 +446,14 @@ impl Store for SqliteStore {
                             continue;
                         }
                         update.execute(params![
-                            id, category, record_type, expires, json, hash, p.shared, epoch.0,
+                            id,
+                            category,
+                            record_type,
+                            expires,
+                            json,
+                            hash,
+                            p.shared,
+                            epoch.0,
                             now
                         ])?;
                         if same_content {
@@ -545,7 +584,12 @@ impl Store for SqliteStore {
                 "INSERT INTO own_publication (seq, kind, epoch, bytes, signature) \
                  VALUES (?1, 'snapshot', ?2, ?3, ?4)",
             )?
-            .execute(params![seq, snapshot.epoch.0, snapshot.bytes, snapshot.signature])?;
+            .execute(params![
+                seq,
+                snapshot.epoch.0,
+                snapshot.bytes,
+                snapshot.signature
+            ])?;
             append_events(tx, audit, now)
         })
     }
@@ -566,7 +610,12 @@ impl Store for SqliteStore {
                 "INSERT INTO own_publication (seq, kind, epoch, bytes, signature) \
                  VALUES (?1, 'delta', ?2, ?3, ?4)",
             )?
-            .execute(params![seq_value(delta.seq)?, delta.epoch.0, delta.bytes, delta.signature])?;
+            .execute(params![
+                seq_value(delta.seq)?,
+                delta.epoch.0,
+                delta.bytes,
+                delta.signature
+            ])?;
             append_events(tx, audit, now)
         })
     }
@@ -591,7 +640,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let now = now_ms();
         self.write(|tx| {
-            tx.prepare_cached("DELETE FROM peer_publication WHERE peer = ?1")?.execute([peer])?;
+            tx.prepare_cached("DELETE FROM peer_publication WHERE peer = ?1")?
+                .execute([peer])?;
             tx.prepare_cached(
                 "INSERT INTO peer_publication (peer, seq, kind, epoch, bytes, signature) \
                  VALUES (?1, ?2, 'snapshot', ?3, ?4, ?5)",
@@ -664,7 +714,8 @@ impl Store for SqliteStore {
     fn drop_peer(&self, peer: &str, audit: &[AuditEvent]) -> StoreResult<()> {
         let now = now_ms();
         self.write(|tx| {
-            tx.prepare_cached("DELETE FROM peer_publication WHERE peer = ?1")?.execute([peer])?;
+            tx.prepare_cached("DELETE FROM peer_publication WHERE peer = ?1")?
+                .execute([peer])?;
             append_events(tx, audit, now)
         })
     }
@@ -728,7 +779,14 @@ impl Store for SqliteStore {
                         "UPDATE hits SET kinds = ?2, strength = ?3, confidence = ?4, \
                          tokens = ?5, last_seen_ms = max(last_seen_ms, ?6) WHERE id = ?1",
                     )?
-                    .execute(params![id, kinds, strength, hit.confidence, tokens, hit.at_ms])?;
+                    .execute(params![
+                        id,
+                        kinds,
+                        strength,
+                        hit.confidence,
+                        tokens,
+                        hit.at_ms
+                    ])?;
                     if changed {
                         append_events(tx, audit, now)?;
                     }
@@ -780,7 +838,9 @@ impl Store for SqliteStore {
             values.push(Value::Integer(after));
         }
         sql.push_str(" ORDER BY id LIMIT ?");
-        values.push(Value::Integer(i64::try_from(query.limit).unwrap_or(i64::MAX)));
+        values.push(Value::Integer(
+            i64::try_from(query.limit).unwrap_or(i64::MAX),
+        ));
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(params_from_iter(values))?;
@@ -847,7 +907,11 @@ impl Store for SqliteStore {
                 "SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups WHERE id = ?1 AND direction = ?2"
             ))?;
             let mut rows = stmt.query(params![id, direction_str(direction)])?;
-            Ok(rows.next()?.map(follow_up_from_row).transpose()?.map(|(_, f)| f))
+            Ok(rows
+                .next()?
+                .map(follow_up_from_row)
+                .transpose()?
+                .map(|(_, f)| f))
         })
     }
 
@@ -867,7 +931,9 @@ impl Store for SqliteStore {
             values.push(Value::Integer(after));
         }
         sql.push_str(" ORDER BY cursor LIMIT ?");
-        values.push(Value::Integer(i64::try_from(query.limit).unwrap_or(i64::MAX)));
+        values.push(Value::Integer(
+            i64::try_from(query.limit).unwrap_or(i64::MAX),
+        ));
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(params_from_iter(values))?;
@@ -906,7 +972,11 @@ impl Store for SqliteStore {
             let hits = tx
                 .prepare_cached(&hits_sql)?
                 .query_map([since_ms, until_ms], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, u64>(2)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, u64>(2)?,
+                    ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let follow_ups = tx
@@ -923,23 +993,11 @@ impl Store for SqliteStore {
             Ok((hits, follow_ups))
         })?;
         let mut rows: BTreeMap<(i64, String), StatisticsRow> = BTreeMap::new();
-        let mut row_of = |peer: String, day: i64| -> StoreResult<&mut StatisticsRow> {
-            let start = period_start_ms(period, day)?;
-            Ok(rows.entry((start, peer.clone())).or_insert(StatisticsRow {
-                peer,
-                period_start_ms: start,
-                hits: 0,
-                follow_ups_sent: 0,
-                follow_ups_received: 0,
-                follow_ups_accepted: 0,
-                follow_ups_declined: 0,
-            }))
-        };
         for (peer, day, n) in hit_days {
-            row_of(peer, day)?.hits += n;
+            statistics_row(&mut rows, period, peer, day)?.hits += n;
         }
         for (peer, day, [sent, received, accepted, declined]) in follow_up_days {
-            let row = row_of(peer, day)?;
+            let row = statistics_row(&mut rows, period, peer, day)?;
             row.follow_ups_sent += sent;
             row.follow_ups_received += received;
             row.follow_ups_accepted += accepted;

@@ -150,8 +150,13 @@ impl Filter {
         let p = &self.params;
         let t = token.as_bytes();
         let k = usize::from(p.bits_per_block());
-        let mut offset = 32 * usize::from(p.blocks_per_token());
-        for j in 0..usize::from(p.blocks_per_token()) {
+        let bpt = usize::from(p.blocks_per_token());
+        // Start loading the second block now, so that its cache miss overlaps the first's.
+        if bpt == 2 {
+            prefetch(&self.blocks[block_index(t, 1, p.num_blocks())]);
+        }
+        let mut offset = 32 * bpt;
+        for j in 0..bpt {
             let block = &self.blocks[block_index(t, j, p.num_blocks())].0;
             for _ in 0..k {
                 let bit = field(t, offset);

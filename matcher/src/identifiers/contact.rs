@@ -360,6 +360,16 @@ mod tests {
     }
 
     #[test]
+    fn literal_region_has_no_trunk_prefix_rules() {
+        let meta = phonenumber::metadata::DATABASE
+            .by_id(LITERAL_REGION.as_ref())
+            .unwrap();
+        assert!(meta.national_prefix().is_none());
+        assert!(meta.national_prefix_for_parsing().is_none());
+        assert!(meta.national_prefix_transform_rule().is_none());
+    }
+
+    #[test]
     fn every_country_is_a_safe_default_region() {
         // Some ISO countries (AQ, BV, HM, XK, ...) have no telephone metadata.
         for code in crate::identifiers::country::all_alpha2() {

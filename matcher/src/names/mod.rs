@@ -23,8 +23,8 @@ mod tables;
 
 pub use phonetic::phonetic;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// A normalised person or entity name: its tokens, sorted and deduplicated.
 ///
@@ -148,7 +148,10 @@ fn is_apostrophe(c: char) -> bool {
 
 /// Comma-like characters outside ASCII (Arabic, ideographic, full-width after NFKC is ASCII).
 fn is_comma(c: char) -> bool {
-    matches!(c, '\u{060C}' | '\u{3001}' | '\u{FE50}' | '\u{FF64}' | '\u{061B}')
+    matches!(
+        c,
+        '\u{060C}' | '\u{3001}' | '\u{FE50}' | '\u{FF64}' | '\u{061B}'
+    )
 }
 
 /// CJK unified ideographs and Hangul syllables: scripts written without spaces in which a
@@ -187,7 +190,10 @@ fn greek_digraph(before: char, c: char, after: Option<char>) -> Option<&'static 
 /// Appends the fold of `raw` to `out` (see [`fold`]); in [`Mode::Person`] also keeps comma
 /// boundaries as `,` and splits CJK runs.
 fn fold_into(raw: &str, out: &mut String, mode: Mode) {
-    let mut f = Folder { out, sep: Sep::None };
+    let mut f = Folder {
+        out,
+        sep: Sep::None,
+    };
     if raw.is_ascii() {
         // NFKC and transliteration leave ASCII unchanged.
         for b in raw.bytes() {
@@ -195,9 +201,20 @@ fn fold_into(raw: &str, out: &mut String, mode: Mode) {
         }
         return;
     }
+    // Most non-Latin text is already in NFKC; the quick check is far cheaper than
+    // normalising.
+    if is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+        fold_chars(raw.chars(), &mut f, mode);
+    } else {
+        fold_chars(raw.nfkc(), &mut f, mode);
+    }
+}
+
+/// The non-ASCII fold of NFKC-normalised `chars`.
+fn fold_chars(chars: impl Iterator<Item = char>, f: &mut Folder<'_>, mode: Mode) {
     let mut cjk_run = 0usize;
     let mut prev = ' ';
-    let mut chars = raw.nfkc().peekable();
+    let mut chars = chars.peekable();
     while let Some(c) = chars.next() {
         let before = std::mem::replace(&mut prev, c);
         if c.is_ascii() {
@@ -268,11 +285,14 @@ pub fn fold(raw: &str) -> String {
 pub fn person_name(raw: &str) -> NormalisedName {
     let mut buf = String::with_capacity(raw.len() + 4);
     fold_into(raw, &mut buf, Mode::Person);
-    let parts: Vec<Vec<&str>> = buf
+    // (comma part, token) pairs.
+    let words: Vec<(usize, &str)> = buf
         .split(',')
-        .map(|part| part.split(' ').filter(|t| !t.is_empty()).collect())
+        .enumerate()
+        .flat_map(|(part, text)| text.split(' ').map(move |t| (part, t)))
+        .filter(|(_, t)| !t.is_empty())
         .collect();
-    let mut name = NormalisedName::from_tokens(person_core(&parts));
+    let mut name = NormalisedName::from_tokens(person_core(&words));
     // Sorting can line tokens up differently from the source; repeat the rules on the
     // sorted tokens until they change nothing. Each change removes a token, so this ends.
     for _ in 0..name.tokens.len() {
@@ -280,7 +300,7 @@ pub fn person_name(raw: &str) -> NormalisedName {
             break;
         }
         let again = {
-            let sorted: Vec<Vec<&str>> = vec![name.tokens.iter().map(String::as_str).collect()];
+            let sorted: Vec<(usize, &str)> = name.tokens.iter().map(|t| (0, t.as_str())).collect();
             NormalisedName::from_tokens(person_core(&sorted))
         };
         if again == name {
@@ -296,34 +316,35 @@ fn person_special(token: &str) -> bool {
     tables::is_title(token) || tables::is_particle(token) || tables::is_ambiguous_title(token)
 }
 
-/// The person rules on folded tokens grouped by comma part; returns unsorted tokens.
-fn person_core(parts: &[Vec<&str>]) -> Vec<String> {
-    let words = || {
-        parts
-            .iter()
-            .flat_map(|p| p.iter().copied())
-            .filter(|t| !tables::is_title(t))
-    };
-    let mut tokens: Vec<String> = Vec::with_capacity(4);
-    if words().all(tables::is_particle) {
-        tokens.extend(words().map(str::to_owned));
+/// The person rules on folded `(comma part, token)` pairs in source order; returns
+/// unsorted tokens.
+fn person_core(words: &[(usize, &str)]) -> Vec<String> {
+    let kept = || words.iter().filter(|(_, t)| !tables::is_title(t));
+    let mut tokens: Vec<String> = Vec::with_capacity(words.len());
+    if kept().all(|(_, t)| tables::is_particle(t)) {
+        tokens.extend(kept().map(|(_, t)| (*t).to_owned()));
     } else {
-        // Particles that end a part, waiting to be put in front of the first token.
+        // Particles waiting for their token, and particles that ended a part, waiting to be
+        // put in front of the first token.
+        let mut pending = String::new();
         let mut orphans = String::new();
-        for part in parts {
-            let mut pending = String::new();
-            for word in part.iter().copied().filter(|t| !tables::is_title(t)) {
-                if tables::is_particle(word) {
-                    pending.push_str(word);
-                } else if pending.is_empty() {
-                    tokens.push(word.to_owned());
-                } else {
-                    pending.push_str(word);
-                    tokens.push(std::mem::take(&mut pending));
-                }
+        let mut part = words.first().map_or(0, |(p, _)| *p);
+        for &(p, word) in kept() {
+            if p != part {
+                orphans.push_str(&pending);
+                pending.clear();
+                part = p;
             }
-            orphans.push_str(&pending);
+            if tables::is_particle(word) {
+                pending.push_str(word);
+            } else if pending.is_empty() {
+                tokens.push(word.to_owned());
+            } else {
+                pending.push_str(word);
+                tokens.push(std::mem::take(&mut pending));
+            }
         }
+        orphans.push_str(&pending);
         if let Some(first) = tokens.first_mut()
             && !orphans.is_empty()
         {
@@ -384,7 +405,9 @@ fn entity_needs_round(tokens: &[String]) -> bool {
         || tokens.iter().any(|t| {
             tables::legal_word(t).is_some()
                 || tables::is_entity_stopword(t)
-                || tables::LEGAL_PHRASES.iter().any(|p| p.words.first() == Some(&t.as_str()))
+                || tables::LEGAL_PHRASES
+                    .iter()
+                    .any(|p| p.words.first() == Some(&t.as_str()))
         })
 }
 
@@ -553,7 +576,10 @@ mod tests {
         assert_eq!(person("Berg, Johan van der"), "johan vanderberg");
         assert_eq!(person("Maria de la Cruz"), "delacruz maria");
         assert_eq!(person("Osama bin Laden"), person("Osama BinLaden"));
-        assert_eq!(person("Ludwig van Beethoven"), person("Beethoven, Ludwig van"));
+        assert_eq!(
+            person("Ludwig van Beethoven"),
+            person("Beethoven, Ludwig van")
+        );
         assert_eq!(person("Abd al-Rahman"), "abdalrahman");
         assert_eq!(person("Mac Donald"), "donald mac");
         assert_eq!(person("McDonald"), "mcdonald");
@@ -574,7 +600,10 @@ mod tests {
         assert_eq!(entity("Example S.A."), "example");
         assert_eq!(entity("Example SA"), "example");
         assert_eq!(entity("Przykład Sp. z o.o."), "przyklad");
-        assert_eq!(entity("Beispiel Gesellschaft mit beschränkter Haftung"), "beispiel");
+        assert_eq!(
+            entity("Beispiel Gesellschaft mit beschränkter Haftung"),
+            "beispiel"
+        );
         assert_eq!(entity("Smith and Sons Ltd"), "smith sons");
         assert_eq!(entity("I.B.M. Corp"), entity("IBM Corporation"));
         assert_eq!(entity("Παράδειγμα Α.Ε."), "paradeigma");
@@ -584,7 +613,10 @@ mod tests {
 
     #[test]
     fn legal_form_reports_the_canonical_form() {
-        assert_eq!(legal_form("ACME Trading GmbH & Co. KG"), Some("gmbh & co kg"));
+        assert_eq!(
+            legal_form("ACME Trading GmbH & Co. KG"),
+            Some("gmbh & co kg")
+        );
         assert_eq!(legal_form("Acme Ltd."), Some("ltd"));
         assert_eq!(legal_form("Acme Limited"), Some("ltd"));
         assert_eq!(legal_form("Acme, L.L.C."), Some("llc"));
@@ -606,14 +638,51 @@ mod tests {
 
     /// Words the positional rules act on, to make the generated names exercise them.
     const RULE_WORDS: &[&str] = &[
-        "al", "van", "der", "de", "la", "do", "s", "dos", "bin", "abd", "dr", "mr", "jr", "don",
-        "sheikh", "sir", "the", "and", "co", "kg", "gmbh", "sp", "z", "o", "a", "b", "v", "e",
-        "ltd", "limited", "liability", "company", "sa", "john", "smith", "maria", "zed", ",",
+        "al",
+        "van",
+        "der",
+        "de",
+        "la",
+        "do",
+        "s",
+        "dos",
+        "bin",
+        "abd",
+        "dr",
+        "mr",
+        "jr",
+        "don",
+        "sheikh",
+        "sir",
+        "the",
+        "and",
+        "co",
+        "kg",
+        "gmbh",
+        "sp",
+        "z",
+        "o",
+        "a",
+        "b",
+        "v",
+        "e",
+        "ltd",
+        "limited",
+        "liability",
+        "company",
+        "sa",
+        "john",
+        "smith",
+        "maria",
+        "zed",
+        ",",
     ];
 
     fn valid(name: &NormalisedName) -> bool {
         name.tokens().iter().all(|t| {
-            !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         }) && name.tokens().windows(2).all(|w| w[0] < w[1])
     }
 
@@ -646,6 +715,65 @@ mod tests {
             let e = entity_name(&raw);
             prop_assert!(valid(&e));
             prop_assert_eq!(entity_name(&e.joined()), e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::time::Instant;
+
+    /// A rough cost per name; run with
+    /// `cargo test -p matcher --release --lib names::timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn cost_per_name() {
+        let people = [
+            "John Smith",
+            "Smith, Mary-Ann",
+            "Dr. Mohammed bin Rashid Al Maktoum",
+            "Johan van der Berg",
+            "Aleksandr Sergeyevich Pushkin",
+            "Александр Сергеевич Пушкин",
+            "José Müller-Łukasiewicz",
+            "Γιώργος Παπαδόπουλος",
+        ];
+        let entities = [
+            "ACME Trading GmbH & Co. KG",
+            "ООО «Ромашка»",
+            "Example Holdings Ltd",
+        ];
+        let rounds = 50_000;
+        for (label, f) in [
+            (
+                "person_name",
+                &(|s: &str| person_name(s).len()) as &dyn Fn(&str) -> usize,
+            ),
+            ("entity_name", &|s: &str| entity_name(s).len()),
+            ("fold", &|s: &str| fold(s).len()),
+            ("person_name + phonetic", &|s: &str| {
+                person_name(s)
+                    .tokens()
+                    .iter()
+                    .map(|t| phonetic(t).len())
+                    .sum()
+            }),
+        ] {
+            let inputs: &[&str] = if label == "entity_name" {
+                &entities
+            } else {
+                &people
+            };
+            for s in inputs {
+                let start = Instant::now();
+                let mut sink = 0usize;
+                for _ in 0..rounds {
+                    sink = sink.wrapping_add(f(std::hint::black_box(s)));
+                }
+                let ns = start.elapsed().as_nanos() as f64 / f64::from(rounds);
+                println!("{label:24} {ns:7.0} ns  {s} ({sink})");
+            }
         }
     }
 }

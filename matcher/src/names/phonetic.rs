@@ -317,7 +317,13 @@ mod tests {
         &["mueller", "muller"],
         &["khalid", "chalid", "halid", "khaled"],
         &["hussein", "husayn", "hussain", "husein", "hossein"],
-        &["abdulrahman", "abdelrahman", "abdurrahman", "abdalrahman", "abdrahman"],
+        &[
+            "abdulrahman",
+            "abdelrahman",
+            "abdurrahman",
+            "abdalrahman",
+            "abdrahman",
+        ],
         &["tchaikovsky", "chaikovskiy", "tschaikowski", "czajkowski"],
         &["jorgos", "giorgos", "yorgos"],
         &["olga", "olha"],
@@ -412,7 +418,11 @@ mod tests {
             assert_ne!(phonetic(a), phonetic(b), "{a} vs {b}");
         }
         for (a, b) in KNOWN_MISSES {
-            assert_ne!(phonetic(a), phonetic(b), "{a} vs {b} now merge: update the docs");
+            assert_ne!(
+                phonetic(a),
+                phonetic(b),
+                "{a} vs {b} now merge: update the docs"
+            );
         }
         for (a, b) in MERGED_BY_DESIGN {
             assert_eq!(phonetic(a), phonetic(b), "{a} vs {b}");

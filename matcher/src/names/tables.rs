@@ -98,27 +98,90 @@ pub(super) struct LegalPhrase {
 /// Legal forms written as several words, longest first within each first word so that the
 /// first match is the longest one.
 pub(super) const LEGAL_PHRASES: &[LegalPhrase] = &[
-    LegalPhrase { words: &["gmbh", "co", "kgaa"], canonical: "gmbh & co kgaa" },
-    LegalPhrase { words: &["gmbh", "co", "kg"], canonical: "gmbh & co kg" },
-    LegalPhrase { words: &["gmbh", "co", "ohg"], canonical: "gmbh & co ohg" },
-    LegalPhrase { words: &["ag", "co", "kg"], canonical: "ag & co kg" },
-    LegalPhrase { words: &["ug", "co", "kg"], canonical: "ug & co kg" },
-    LegalPhrase { words: &["co", "kg"], canonical: "kg" },
-    LegalPhrase { words: &["sp", "zoo"], canonical: "sp zoo" },
-    LegalPhrase { words: &["sp", "z", "oo"], canonical: "sp zoo" },
-    LegalPhrase { words: &["sa", "de", "cv"], canonical: "sa de cv" },
-    LegalPhrase { words: &["public", "limited", "company"], canonical: "plc" },
-    LegalPhrase { words: &["public", "joint", "stock", "company"], canonical: "pjsc" },
-    LegalPhrase { words: &["closed", "joint", "stock", "company"], canonical: "cjsc" },
-    LegalPhrase { words: &["open", "joint", "stock", "company"], canonical: "ojsc" },
-    LegalPhrase { words: &["joint", "stock", "company"], canonical: "jsc" },
-    LegalPhrase { words: &["limited", "liability", "company"], canonical: "llc" },
-    LegalPhrase { words: &["limited", "liability", "partnership"], canonical: "llp" },
-    LegalPhrase { words: &["limited", "partnership"], canonical: "lp" },
-    LegalPhrase { words: &["societe", "anonyme"], canonical: "sa" },
-    LegalPhrase { words: &["sociedad", "anonima"], canonical: "sa" },
-    LegalPhrase { words: &["sociedad", "limitada"], canonical: "sl" },
-    LegalPhrase { words: &["societa", "per", "azioni"], canonical: "spa" },
+    LegalPhrase {
+        words: &["gmbh", "co", "kgaa"],
+        canonical: "gmbh & co kgaa",
+    },
+    LegalPhrase {
+        words: &["gmbh", "co", "kg"],
+        canonical: "gmbh & co kg",
+    },
+    LegalPhrase {
+        words: &["gmbh", "co", "ohg"],
+        canonical: "gmbh & co ohg",
+    },
+    LegalPhrase {
+        words: &["ag", "co", "kg"],
+        canonical: "ag & co kg",
+    },
+    LegalPhrase {
+        words: &["ug", "co", "kg"],
+        canonical: "ug & co kg",
+    },
+    LegalPhrase {
+        words: &["co", "kg"],
+        canonical: "kg",
+    },
+    LegalPhrase {
+        words: &["sp", "zoo"],
+        canonical: "sp zoo",
+    },
+    LegalPhrase {
+        words: &["sp", "z", "oo"],
+        canonical: "sp zoo",
+    },
+    LegalPhrase {
+        words: &["sa", "de", "cv"],
+        canonical: "sa de cv",
+    },
+    LegalPhrase {
+        words: &["public", "limited", "company"],
+        canonical: "plc",
+    },
+    LegalPhrase {
+        words: &["public", "joint", "stock", "company"],
+        canonical: "pjsc",
+    },
+    LegalPhrase {
+        words: &["closed", "joint", "stock", "company"],
+        canonical: "cjsc",
+    },
+    LegalPhrase {
+        words: &["open", "joint", "stock", "company"],
+        canonical: "ojsc",
+    },
+    LegalPhrase {
+        words: &["joint", "stock", "company"],
+        canonical: "jsc",
+    },
+    LegalPhrase {
+        words: &["limited", "liability", "company"],
+        canonical: "llc",
+    },
+    LegalPhrase {
+        words: &["limited", "liability", "partnership"],
+        canonical: "llp",
+    },
+    LegalPhrase {
+        words: &["limited", "partnership"],
+        canonical: "lp",
+    },
+    LegalPhrase {
+        words: &["societe", "anonyme"],
+        canonical: "sa",
+    },
+    LegalPhrase {
+        words: &["sociedad", "anonima"],
+        canonical: "sa",
+    },
+    LegalPhrase {
+        words: &["sociedad", "limitada"],
+        canonical: "sl",
+    },
+    LegalPhrase {
+        words: &["societa", "per", "azioni"],
+        canonical: "spa",
+    },
     LegalPhrase {
         words: &["societe", "a", "responsabilite", "limitee"],
         canonical: "sarl",
@@ -127,12 +190,30 @@ pub(super) const LEGAL_PHRASES: &[LegalPhrase] = &[
         words: &["gesellschaft", "mit", "beschrankter", "haftung"],
         canonical: "gmbh",
     },
-    LegalPhrase { words: &["besloten", "vennootschap"], canonical: "bv" },
-    LegalPhrase { words: &["naamloze", "vennootschap"], canonical: "nv" },
-    LegalPhrase { words: &["sdn", "bhd"], canonical: "sdn bhd" },
-    LegalPhrase { words: &["pty", "ltd"], canonical: "pty ltd" },
-    LegalPhrase { words: &["pte", "ltd"], canonical: "pte ltd" },
-    LegalPhrase { words: &["co", "ltd"], canonical: "co ltd" },
+    LegalPhrase {
+        words: &["besloten", "vennootschap"],
+        canonical: "bv",
+    },
+    LegalPhrase {
+        words: &["naamloze", "vennootschap"],
+        canonical: "nv",
+    },
+    LegalPhrase {
+        words: &["sdn", "bhd"],
+        canonical: "sdn bhd",
+    },
+    LegalPhrase {
+        words: &["pty", "ltd"],
+        canonical: "pty ltd",
+    },
+    LegalPhrase {
+        words: &["pte", "ltd"],
+        canonical: "pte ltd",
+    },
+    LegalPhrase {
+        words: &["co", "ltd"],
+        canonical: "co ltd",
+    },
 ];
 
 /// A legal form written as one folded token, and its canonical form.

@@ -419,14 +419,15 @@ fn push_document(
 /// flag (`Y`/`N`), in 4.x the tax registration number itself.
 fn tax_numbers(node: NodeRef<'_>) -> Vec<TaxNumber> {
     let mut out = Vec::new();
-    for field in ["tax_number", "tax_reg_number"] {
-        if let Some(number) = node.child_text(field) {
-            if number.chars().count() > 1 && !out.iter().any(|t: &TaxNumber| t.number == number) {
-                out.push(TaxNumber {
-                    number,
-                    country: None,
-                });
-            }
+    let numbers = ["tax_number", "tax_reg_number"]
+        .iter()
+        .filter_map(|field| node.child_text(field));
+    for number in numbers {
+        if number.chars().count() > 1 && !out.iter().any(|t: &TaxNumber| t.number == number) {
+            out.push(TaxNumber {
+                number,
+                country: None,
+            });
         }
     }
     out

@@ -370,11 +370,11 @@ impl<R: BufRead> GoamlReader<R> {
         *count += 1;
         let index = *count;
         let names: Vec<&str> = self.stack.iter().map(|f| f.name.as_str()).collect();
-        let unit_start = match (names.as_slice(), name.as_str()) {
-            (["report"], "transaction") => true,
-            (["report", "activity", "report_parties"], "report_party") => true,
-            _ => false,
-        };
+        let unit_start = matches!(
+            (names.as_slice(), name.as_str()),
+            (["report"], "transaction")
+                | (["report", "activity", "report_parties"], "report_party")
+        );
         if unit_start {
             if self.entity_reference.is_none() {
                 self.not_a_report(
@@ -434,7 +434,8 @@ impl<R: BufRead> GoamlReader<R> {
             ..
         }) = self.stack.last_mut()
         {
-            if buf.len() + text.len() <= MAX_TEXT_BYTES {
+            let room = MAX_TEXT_BYTES.saturating_sub(buf.len());
+            if text.len() <= room {
                 buf.push_str(text);
             }
         }

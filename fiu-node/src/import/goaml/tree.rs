@@ -164,10 +164,11 @@ impl Tree {
         self.overflow
     }
 
-    /// Elements whose text was too long to keep.
+    /// Fields (elements without children) whose text was too long to keep. Complex
+    /// elements are left out: their text is only the whitespace between children.
     pub(super) fn overlong(&self) -> impl Iterator<Item = NodeRef<'_>> {
         (0..self.nodes.len())
-            .filter(|&id| self.nodes[id].overlong)
+            .filter(|&id| self.nodes[id].overlong && self.nodes[id].children.is_empty())
             .map(move |id| NodeRef { tree: self, id })
     }
 

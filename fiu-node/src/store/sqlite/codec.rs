@@ -4,10 +4,10 @@
 //! returns [`StoreError::Corrupt`] naming what it could not read, never panics.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate};
+use matcher::Token;
 use matcher::hits::KeyedToken;
 use matcher::keys::{KeyKind, Strength};
 use matcher::token::TOKEN_LEN;
-use matcher::Token;
 
 use crate::store::{Direction, FollowUpState, Period, StoreError, StoreResult};
 
@@ -142,7 +142,9 @@ pub(super) fn state_from(text: &str) -> StoreResult<FollowUpState> {
         "declined" => Ok(FollowUpState::Declined),
         "responded" => Ok(FollowUpState::Responded),
         "not_found" => Ok(FollowUpState::NotFound),
-        other => Err(StoreError::Corrupt(format!("unknown follow-up state {other:?}"))),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown follow-up state {other:?}"
+        ))),
     }
 }
 
@@ -163,7 +165,9 @@ pub(super) fn decode_flags(bytes: &[u8]) -> StoreResult<Vec<bool>> {
         .collect()
 }
 
-/// The UTC day number (days since 1970-01-01) of a time in ms, rounding towards the past.
+/// The UTC day number (days since 1970-01-01) of a time in ms, rounding towards the past:
+/// what the statistics query computes in SQL.
+#[cfg(test)]
 pub(super) fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
@@ -181,7 +185,10 @@ pub(super) fn period_start_ms(period: Period, day: i64) -> StoreResult<i64> {
         Period::Month => NaiveDate::from_ymd_opt(date.year(), date.month(), 1),
     }
     .ok_or_else(|| StoreError::Corrupt(format!("no period start for day {day}")))?;
-    Ok(start.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis())
+    Ok(start
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp_millis())
 }
 
 #[cfg(test)]
@@ -200,8 +207,14 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_bad_lengths_or_kinds_are_refused() {
         let tokens = vec![
-            KeyedToken { kind: KeyKind::Iban, token: Token::from_bytes([1; 32]) },
-            KeyedToken { kind: KeyKind::EntityName, token: Token::from_bytes([2; 32]) },
+            KeyedToken {
+                kind: KeyKind::Iban,
+                token: Token::from_bytes([1; 32]),
+            },
+            KeyedToken {
+                kind: KeyKind::EntityName,
+                token: Token::from_bytes([2; 32]),
+            },
         ];
         let bytes = encode_tokens(&tokens);
         assert_eq!(bytes.len(), 68);
@@ -232,9 +245,15 @@ mod tests {
         assert_eq!(period_start_ms(Period::Month, day).unwrap(), ms(2024, 5, 1));
         // A Monday is its own week start; a Sunday belongs to the Monday before.
         let monday = day_of(ms(2024, 5, 13));
-        assert_eq!(period_start_ms(Period::Week, monday).unwrap(), ms(2024, 5, 13));
+        assert_eq!(
+            period_start_ms(Period::Week, monday).unwrap(),
+            ms(2024, 5, 13)
+        );
         let sunday = day_of(ms(2024, 5, 19) + DAY_MS - 1);
-        assert_eq!(period_start_ms(Period::Week, sunday).unwrap(), ms(2024, 5, 13));
+        assert_eq!(
+            period_start_ms(Period::Week, sunday).unwrap(),
+            ms(2024, 5, 13)
+        );
         // Before 1970 the day still rounds towards the past.
         assert_eq!(day_of(-1), -1);
         assert_eq!(period_start_ms(Period::Day, day_of(-1)).unwrap(), -DAY_MS);
@@ -242,7 +261,10 @@ mod tests {
 
     #[test]
     fn flags_and_names_round_trip() {
-        assert_eq!(decode_flags(&encode_flags(&[true, false])).unwrap(), [true, false]);
+        assert_eq!(
+            decode_flags(&encode_flags(&[true, false])).unwrap(),
+            [true, false]
+        );
         assert!(decode_flags(&[2]).is_err());
         for s in [
             FollowUpState::Pending,

@@ -193,7 +193,9 @@ mod tests {
     fn migrations_apply_to_a_new_database_and_are_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, supported_version());
         migrate(&mut conn).unwrap();
     }
