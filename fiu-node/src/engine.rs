@@ -25,7 +25,10 @@ use matcher::{Category, Epoch, NetworkSecret, Subject, Token, Tokeniser};
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use crate::identity::{DOMAIN_DELTA, DOMAIN_SNAPSHOT, Identity, PublicKey};
+use fiu_proto::signing::Signed;
+use fiu_proto::v1;
+
+use crate::identity::{Identity, PublicKey};
 use crate::store::{
     AuditEvent, NewHit, PreparedSubject, Publication, SignedBlob, Store, StoreError, StoredHit, UpsertOutcome,
 };
@@ -201,18 +204,30 @@ fn event(kind: &str, actor: &str, detail: serde_json::Value) -> AuditEvent {
     }
 }
 
-/// What a snapshot or delta signature covers besides the domain.
-fn publication_fields(member: &str, epoch: Epoch, seq: u64, digest: &[u8; 32]) -> [Vec<u8>; 4] {
-    [
-        member.as_bytes().to_vec(),
-        epoch.0.to_be_bytes().to_vec(),
-        seq.to_be_bytes().to_vec(),
-        digest.to_vec(),
-    ]
+/// The signed header of a snapshot publication. `published_at` is left unset: the sequence
+/// number orders publications, and the header can be rebuilt from the stored blob to check
+/// its signature.
+pub fn snapshot_header(member: &str, blob: &SignedBlob, content_id: [u8; 32]) -> v1::SignedFilter {
+    v1::SignedFilter {
+        member_id: member.to_owned(),
+        epoch: blob.epoch.0,
+        sequence: blob.seq,
+        filter_length: blob.bytes.len() as u64,
+        content_id: content_id.to_vec(),
+        published_at: None,
+        signature: blob.signature.clone(),
+    }
 }
 
-fn refs(fields: &[Vec<u8>; 4]) -> [&[u8]; 4] {
-    [&fields[0], &fields[1], &fields[2], &fields[3]]
+/// The signed wire form of a delta publication.
+pub fn delta_message(member: &str, blob: &SignedBlob) -> v1::SignedDelta {
+    v1::SignedDelta {
+        member_id: member.to_owned(),
+        epoch: blob.epoch.0,
+        sequence: blob.seq,
+        delta: blob.bytes.clone(),
+        signature: blob.signature.clone(),
+    }
 }
 
 impl Engine {
@@ -390,14 +405,14 @@ impl Engine {
         let mut filter = Filter::new(self.settings.epoch, FilterParams::for_capacity(capacity, self.settings.target_fpr)?);
         filter.insert_batch(&tokens);
         let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
-        let bytes = filter.to_bytes();
-        let fields = publication_fields(&self.settings.member_id, self.settings.epoch, seq, &filter.content_id());
-        let blob = SignedBlob {
+        let mut blob = SignedBlob {
             seq,
             epoch: self.settings.epoch,
-            signature: self.identity.sign(DOMAIN_SNAPSHOT, &refs(&fields)),
-            bytes,
+            signature: Vec::new(),
+            bytes: filter.to_bytes(),
         };
+        let header = snapshot_header(&self.settings.member_id, &blob, filter.content_id());
+        blob.signature = self.identity.sign(&header.signed_bytes());
         let audit = event(
             "filter.snapshot_published",
             "node",
@@ -431,15 +446,14 @@ impl Engine {
         }
         let delta = own.filter.insert_batch(tokens);
         let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
-        let bytes = delta.to_bytes();
-        let digest = *blake3::hash(&bytes).as_bytes();
-        let fields = publication_fields(&self.settings.member_id, self.settings.epoch, seq, &digest);
-        let blob = SignedBlob {
+        let mut blob = SignedBlob {
             seq,
             epoch: self.settings.epoch,
-            signature: self.identity.sign(DOMAIN_DELTA, &refs(&fields)),
-            bytes,
+            signature: Vec::new(),
+            bytes: delta.to_bytes(),
         };
+        let digest = *blake3::hash(&blob.bytes).as_bytes();
+        blob.signature = self.identity.sign(&delta_message(&self.settings.member_id, &blob).signed_bytes());
         let audit = event(
             "filter.delta_published",
             "node",
@@ -485,7 +499,7 @@ impl Engine {
             .iter()
             .map(|(p, f)| (p.clone(), f.seq, f.filter.item_count(), f.filter.estimated_fpr()))
             .collect();
-        out.sort();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
@@ -728,8 +742,8 @@ impl Engine {
             reason,
         };
         let filter = Filter::from_bytes(&blob.bytes).map_err(|e| refused(format!("snapshot refused: {e}")))?;
-        let fields = publication_fields(peer, blob.epoch, blob.seq, &filter.content_id());
-        key.verify(DOMAIN_SNAPSHOT, &refs(&fields), &blob.signature)
+        let header = snapshot_header(peer, &blob, filter.content_id());
+        key.verify(&header.signed_bytes(), &blob.signature)
             .map_err(|_| refused(format!("snapshot {} has a signature that does not verify", blob.seq)))?;
         if blob.epoch != self.settings.epoch || filter.epoch() != self.settings.epoch {
             return Err(refused(format!(
@@ -759,8 +773,7 @@ impl Engine {
             reason,
         };
         let digest = *blake3::hash(&blob.bytes).as_bytes();
-        let fields = publication_fields(peer, blob.epoch, blob.seq, &digest);
-        key.verify(DOMAIN_DELTA, &refs(&fields), &blob.signature)
+        key.verify(&delta_message(peer, &blob).signed_bytes(), &blob.signature)
             .map_err(|_| refused(format!("delta {} has a signature that does not verify", blob.seq)))?;
         let delta = Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
         let changed_blocks: BTreeSet<u64> = delta.positions().iter().map(|p| p / 512).collect();
@@ -799,7 +812,7 @@ impl Engine {
                     .filter(|(_, s)| {
                         s.tokens
                             .iter()
-                            .any(|t| pf.filter.params().blocks_of(&t.token).any(|b| changed_blocks.contains(&b)))
+                            .any(|t| pf.filter.params().blocks_of(&t.token).into_iter().any(|b| changed_blocks.contains(&b)))
                     })
                     .map(|(r, _)| r.clone())
                     .collect(),

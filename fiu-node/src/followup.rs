@@ -12,150 +12,31 @@
 //! `Declined` | `Responded` | `NotFound`. Incoming: `Open` → `Accepted` | `Declined` |
 //! `Responded`, or `NotFound` at once when no token resolves.
 
-use matcher::hits::KeyedToken;
-use matcher::keys::KeyKind;
+use fiu_proto::convert::keyed_token_from_wire;
+use fiu_proto::signing::Signed;
+use fiu_proto::v1;
 use matcher::Token;
+use matcher::hits::KeyedToken;
 use serde_json::json;
 use tokio::sync::broadcast;
 
 use crate::engine::{Engine, EngineError};
-use crate::identity::{DOMAIN_FOLLOW_UP, DOMAIN_FOLLOW_UP_ANSWER};
 use crate::store::{AuditEvent, Direction, FollowUpRecord, FollowUpState};
 
 /// Longest accepted case reference, legal basis or purpose, in bytes.
-pub const MAX_TEXT_FIELD: usize = 1024;
+pub const MAX_TEXT_FIELD: usize = fiu_proto::limits::MAX_TEXT_BYTES;
 
 /// Longest accepted answer message, in bytes.
-pub const MAX_MESSAGE: usize = 16 * 1024;
+pub const MAX_MESSAGE: usize = fiu_proto::limits::MAX_FOLLOW_UP_MESSAGE_BYTES;
 
 /// Most tokens one follow-up may carry (a subject's tokens are far fewer).
-pub const MAX_FOLLOW_UP_TOKENS: usize = 256;
+pub const MAX_FOLLOW_UP_TOKENS: usize = fiu_proto::limits::MAX_TOKENS_PER_FOLLOW_UP;
 
-/// A follow-up request as it crosses the network (signed by the requester).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FollowUpRequest {
-    /// Globally unique id chosen by the requester.
-    pub id: String,
-    /// Requesting member.
-    pub from: String,
-    /// Receiving member.
-    pub to: String,
-    /// Case reference.
-    pub case_reference: String,
-    /// Legal basis.
-    pub legal_basis: String,
-    /// Purpose.
-    pub purpose: String,
-    /// The hit tokens.
-    pub tokens: Vec<KeyedToken>,
-    /// Creation time, ms since the Unix epoch.
-    pub created_ms: i64,
-}
-
-/// The answering investigator's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// The peer will cooperate through the formal channel.
-    Accept,
-    /// The peer declines.
-    Decline,
-    /// The peer answers with a message.
-    Respond,
-    /// No token resolved to a subject (automatic answer).
-    NotFound,
-}
-
-impl Decision {
-    fn code(self) -> u8 {
-        match self {
-            Decision::Accept => 1,
-            Decision::Decline => 2,
-            Decision::Respond => 3,
-            Decision::NotFound => 4,
-        }
+fn timestamp(ms: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
     }
-
-    fn state(self) -> FollowUpState {
-        match self {
-            Decision::Accept => FollowUpState::Accepted,
-            Decision::Decline => FollowUpState::Declined,
-            Decision::Respond => FollowUpState::Responded,
-            Decision::NotFound => FollowUpState::NotFound,
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::Decline => "decline",
-            Decision::Respond => "respond",
-            Decision::NotFound => "not_found",
-        }
-    }
-}
-
-/// A follow-up answer as it crosses the network (signed by the answering member).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FollowUpAnswer {
-    /// The request's id.
-    pub id: String,
-    /// Answering member.
-    pub from: String,
-    /// Requesting member.
-    pub to: String,
-    /// The decision.
-    pub decision: Decision,
-    /// The message (may be empty).
-    pub message: String,
-    /// Per request token, whether the answering member holds it exactly; empty when the
-    /// answering investigator chose not to disclose it.
-    pub token_found: Vec<bool>,
-    /// Answer time, ms since the Unix epoch.
-    pub answered_ms: i64,
-}
-
-fn token_bytes(tokens: &[KeyedToken]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(tokens.len() * 34);
-    for t in tokens {
-        out.extend_from_slice(&t.kind.code().to_be_bytes());
-        out.extend_from_slice(t.token.as_bytes());
-    }
-    out
-}
-
-impl FollowUpRequest {
-    /// The fields its signature covers, in order (docs/PROTOCOL.md, "Signed messages").
-    pub fn signed_fields(&self) -> Vec<Vec<u8>> {
-        vec![
-            self.id.as_bytes().to_vec(),
-            self.from.as_bytes().to_vec(),
-            self.to.as_bytes().to_vec(),
-            self.case_reference.as_bytes().to_vec(),
-            self.legal_basis.as_bytes().to_vec(),
-            self.purpose.as_bytes().to_vec(),
-            token_bytes(&self.tokens),
-            self.created_ms.to_be_bytes().to_vec(),
-        ]
-    }
-}
-
-impl FollowUpAnswer {
-    /// The fields its signature covers, in order.
-    pub fn signed_fields(&self) -> Vec<Vec<u8>> {
-        vec![
-            self.id.as_bytes().to_vec(),
-            self.from.as_bytes().to_vec(),
-            self.to.as_bytes().to_vec(),
-            vec![self.decision.code()],
-            self.message.as_bytes().to_vec(),
-            self.token_found.iter().map(|f| u8::from(*f)).collect(),
-            self.answered_ms.to_be_bytes().to_vec(),
-        ]
-    }
-}
-
-fn as_refs(fields: &[Vec<u8>]) -> Vec<&[u8]> {
-    fields.iter().map(Vec::as_slice).collect()
 }
 
 fn now_ms() -> i64 {
@@ -196,6 +77,22 @@ fn audit(kind: &str, actor: &str, f: &FollowUpRecord) -> AuditEvent {
     }
 }
 
+fn state_of(decision: v1::Decision) -> Option<FollowUpState> {
+    match decision {
+        v1::Decision::Accept => Some(FollowUpState::Accepted),
+        v1::Decision::Decline => Some(FollowUpState::Declined),
+        v1::Decision::Respond => Some(FollowUpState::Responded),
+        v1::Decision::NotFound => Some(FollowUpState::NotFound),
+        v1::Decision::Unspecified => None,
+    }
+}
+
+/// The store id of an incoming follow-up: the requester's id and its request id, so two
+/// peers can never collide (or be made to).
+pub fn incoming_id(peer: &str, request_id: &str) -> String {
+    format!("{peer}/{request_id}")
+}
+
 /// Follow-up changes as they happen, for watchers.
 pub type FollowUpWatch = broadcast::Receiver<FollowUpRecord>;
 
@@ -208,7 +105,7 @@ impl Engine {
         legal_basis: &str,
         purpose: &str,
         user: &str,
-    ) -> Result<(FollowUpRecord, FollowUpRequest, Vec<u8>), EngineError> {
+    ) -> Result<(FollowUpRecord, v1::SignedFollowUpRequest), EngineError> {
         text_field("case_reference", case_reference, MAX_TEXT_FIELD, true)?;
         text_field("legal_basis", legal_basis, MAX_TEXT_FIELD, true)?;
         text_field("purpose", purpose, MAX_TEXT_FIELD, true)?;
@@ -217,27 +114,16 @@ impl Engine {
             .hit(hit_id)?
             .ok_or_else(|| EngineError::NotFound(format!("hit {hit_id} does not exist")))?;
         let now = now_ms();
-        let request = FollowUpRequest {
+        let record = FollowUpRecord {
             id: new_id()?,
-            from: self.member_id().to_owned(),
-            to: hit.hit.peer.clone(),
+            direction: Direction::Outgoing,
+            peer: hit.hit.peer.clone(),
+            hit_id: Some(hit_id),
+            local_refs: vec![hit.hit.local_ref.clone()],
             case_reference: case_reference.to_owned(),
             legal_basis: legal_basis.to_owned(),
             purpose: purpose.to_owned(),
             tokens: hit.hit.tokens.clone(),
-            created_ms: now,
-        };
-        let signature = self.identity().sign(DOMAIN_FOLLOW_UP, &as_refs(&request.signed_fields()));
-        let record = FollowUpRecord {
-            id: request.id.clone(),
-            direction: Direction::Outgoing,
-            peer: request.to.clone(),
-            hit_id: Some(hit_id),
-            local_refs: vec![hit.hit.local_ref.clone()],
-            case_reference: request.case_reference.clone(),
-            legal_basis: request.legal_basis.clone(),
-            purpose: request.purpose.clone(),
-            tokens: request.tokens.clone(),
             token_found: Vec::new(),
             state: FollowUpState::Pending,
             message: None,
@@ -247,12 +133,46 @@ impl Engine {
         };
         self.store().insert_follow_up(&record, &[audit("follow_up.created", user, &record)])?;
         self.notify_follow_up(&record);
-        Ok((record, request, signature))
+        let request = self.signed_request(&record);
+        Ok((record, request))
     }
 
-    /// Records that an outgoing request reached its peer.
-    pub fn follow_up_delivered(&self, id: &str) -> Result<FollowUpRecord, EngineError> {
+    /// The signed request of a stored outgoing follow-up (first delivery and retries).
+    pub fn signed_request(&self, record: &FollowUpRecord) -> v1::SignedFollowUpRequest {
+        let mut request = v1::SignedFollowUpRequest {
+            request_id: record.id.clone(),
+            from_member: self.member_id().to_owned(),
+            to_member: record.peer.clone(),
+            epoch: self.epoch().0,
+            case_reference: record.case_reference.clone(),
+            legal_basis: record.legal_basis.clone(),
+            purpose: record.purpose.clone(),
+            tokens: record.tokens.iter().map(v1::KeyedToken::from).collect(),
+            created: Some(timestamp(record.created_ms)),
+            signature: Vec::new(),
+        };
+        request.signature = self.identity().sign(&request.signed_bytes());
+        request
+    }
+
+    fn outgoing(&self, id: &str) -> Result<FollowUpRecord, EngineError> {
+        self.store()
+            .follow_up(id, Direction::Outgoing)?
+            .ok_or_else(|| EngineError::NotFound(format!("follow-up {id} does not exist")))
+    }
+
+    /// Records that an outgoing request reached its peer, with the peer's automatic answer
+    /// when none of its tokens resolved there.
+    pub fn follow_up_delivered(
+        &self,
+        id: &str,
+        automatic_answer: Option<v1::SignedFollowUpAnswer>,
+    ) -> Result<FollowUpRecord, EngineError> {
         let mut record = self.outgoing(id)?;
+        if let Some(answer) = automatic_answer {
+            let peer = record.peer.clone();
+            return self.receive_follow_up_answer(&peer, answer);
+        }
         if record.state == FollowUpState::Pending {
             record.state = FollowUpState::Open;
             record.updated_ms = now_ms();
@@ -262,34 +182,46 @@ impl Engine {
         Ok(record)
     }
 
-    fn outgoing(&self, id: &str) -> Result<FollowUpRecord, EngineError> {
-        self.store()
-            .follow_up(id, Direction::Outgoing)?
-            .ok_or_else(|| EngineError::NotFound(format!("follow-up {id} does not exist")))
+    /// Records that delivery failed for good (the peer refused the message).
+    pub fn follow_up_failed(&self, id: &str, reason: &str) -> Result<FollowUpRecord, EngineError> {
+        let mut record = self.outgoing(id)?;
+        record.state = FollowUpState::Failed;
+        record.message = Some(reason.to_owned());
+        record.updated_ms = now_ms();
+        self.store().update_follow_up(&record, &[audit("follow_up.failed", "node", &record)])?;
+        self.notify_follow_up(&record);
+        Ok(record)
     }
 
     /// Accepts a signed request from `peer`: checks it, resolves its tokens exactly, stores
-    /// it. A request whose tokens all fail to resolve is answered `NotFound` at once; the
-    /// returned answer (if any) must be sent back.
+    /// it. A request none of whose tokens resolve is answered `NOT_FOUND` at once: the
+    /// returned answer goes back in the receipt.
     pub fn receive_follow_up(
         &self,
         peer: &str,
-        request: FollowUpRequest,
-        signature: &[u8],
-    ) -> Result<(FollowUpRecord, Option<(FollowUpAnswer, Vec<u8>)>), EngineError> {
+        request: v1::SignedFollowUpRequest,
+    ) -> Result<(FollowUpRecord, Option<v1::SignedFollowUpAnswer>), EngineError> {
         let refused = |reason: String| EngineError::PeerRefused {
             peer: peer.to_owned(),
             reason,
         };
-        if request.from != peer {
-            return Err(refused(format!("follow-up claims to come from {}", request.from)));
+        if request.from_member != peer {
+            return Err(refused("follow-up claims another sender".into()));
         }
-        if request.to != self.member_id() {
-            return Err(refused(format!("follow-up is addressed to {}", request.to)));
+        if request.to_member != self.member_id() {
+            return Err(refused("follow-up is addressed to another member".into()));
         }
         let key = self.peer_key(peer).ok_or_else(|| refused("is not a configured member".into()))?;
-        key.verify(DOMAIN_FOLLOW_UP, &as_refs(&request.signed_fields()), signature)
+        key.verify(&request.signed_bytes(), &request.signature)
             .map_err(|_| refused("follow-up signature does not verify".into()))?;
+        if request.epoch != self.epoch().0 {
+            return Err(EngineError::FailedPrecondition(format!(
+                "follow-up is of epoch {}, this node is at epoch {}",
+                request.epoch,
+                self.epoch().0
+            )));
+        }
+        text_field("request_id", &request.request_id, 128, true)?;
         text_field("case_reference", &request.case_reference, MAX_TEXT_FIELD, true)?;
         text_field("legal_basis", &request.legal_basis, MAX_TEXT_FIELD, true)?;
         text_field("purpose", &request.purpose, MAX_TEXT_FIELD, true)?;
@@ -298,20 +230,35 @@ impl Engine {
                 "a follow-up carries 1 to {MAX_FOLLOW_UP_TOKENS} tokens"
             )));
         }
-        if let Some(existing) = self.store().follow_up(&request.id, Direction::Incoming)? {
-            // A retried delivery: same answer as before.
-            return Ok((existing, None));
+        let tokens: Vec<KeyedToken> = request
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                keyed_token_from_wire(t, &format!("tokens[{i}]")).map_err(|e| EngineError::InvalidArgument(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        let id = incoming_id(peer, &request.request_id);
+        if let Some(existing) = self.store().follow_up(&id, Direction::Incoming)? {
+            // A retried delivery: answer as before.
+            let answer = (existing.state == FollowUpState::NotFound)
+                .then(|| self.sign_answer(&existing, v1::Decision::NotFound, String::new(), true));
+            return Ok((existing, answer));
         }
-        let tokens: Vec<Token> = request.tokens.iter().map(|t| t.token).collect();
-        let resolved = self.resolve(&tokens)?;
+        let plain: Vec<Token> = tokens.iter().map(|t| t.token).collect();
+        let resolved = self.resolve(&plain)?;
         let token_found: Vec<bool> = resolved.iter().map(|r| !r.is_empty()).collect();
         let mut local_refs: Vec<String> = resolved.into_iter().flatten().collect();
         local_refs.sort();
         local_refs.dedup();
         let now = now_ms();
         let not_found = local_refs.is_empty();
+        let created_ms = request
+            .created
+            .as_ref()
+            .map_or(now, |t| t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000));
         let record = FollowUpRecord {
-            id: request.id.clone(),
+            id,
             direction: Direction::Incoming,
             peer: peer.to_owned(),
             hit_id: None,
@@ -319,36 +266,49 @@ impl Engine {
             case_reference: request.case_reference,
             legal_basis: request.legal_basis,
             purpose: request.purpose,
-            tokens: request.tokens,
-            token_found: token_found.clone(),
+            tokens,
+            token_found,
             state: if not_found { FollowUpState::NotFound } else { FollowUpState::Open },
             message: None,
             requested_by: peer.to_owned(),
-            created_ms: now,
+            created_ms,
             updated_ms: now,
         };
         self.store().insert_follow_up(&record, &[audit("follow_up.received", peer, &record)])?;
         self.notify_follow_up(&record);
-        let answer = if not_found {
-            Some(self.sign_answer(&record, Decision::NotFound, String::new(), token_found))
-        } else {
-            None
-        };
+        let answer = not_found.then(|| self.sign_answer(&record, v1::Decision::NotFound, String::new(), true));
         Ok((record, answer))
     }
 
-    fn sign_answer(&self, record: &FollowUpRecord, decision: Decision, message: String, token_found: Vec<bool>) -> (FollowUpAnswer, Vec<u8>) {
-        let answer = FollowUpAnswer {
-            id: record.id.clone(),
-            from: self.member_id().to_owned(),
-            to: record.peer.clone(),
-            decision,
+    fn sign_answer(&self, record: &FollowUpRecord, decision: v1::Decision, message: String, disclose: bool) -> v1::SignedFollowUpAnswer {
+        let request_id = record.id.split_once('/').map_or(record.id.as_str(), |(_, r)| r).to_owned();
+        let results = record
+            .tokens
+            .iter()
+            .zip(record.token_found.iter().chain(std::iter::repeat(&false)))
+            .map(|(t, found)| v1::TokenResult {
+                token: Some(v1::KeyedToken::from(t)),
+                finding: if !disclose {
+                    v1::TokenFinding::Withheld
+                } else if *found {
+                    v1::TokenFinding::Found
+                } else {
+                    v1::TokenFinding::NotFound
+                } as i32,
+            })
+            .collect();
+        let mut answer = v1::SignedFollowUpAnswer {
+            request_id,
+            from_member: self.member_id().to_owned(),
+            to_member: record.peer.clone(),
+            decision: decision as i32,
             message,
-            token_found,
-            answered_ms: now_ms(),
+            results,
+            created: Some(timestamp(now_ms())),
+            signature: Vec::new(),
         };
-        let sig = self.identity().sign(DOMAIN_FOLLOW_UP_ANSWER, &as_refs(&answer.signed_fields()));
-        (answer, sig)
+        answer.signature = self.identity().sign(&answer.signed_bytes());
+        answer
     }
 
     /// This node's investigator answers an incoming follow-up. Returns the updated record
@@ -356,70 +316,75 @@ impl Engine {
     pub fn answer_follow_up(
         &self,
         id: &str,
-        decision: Decision,
+        decision: v1::Decision,
         message: &str,
         disclose_results: bool,
         user: &str,
-    ) -> Result<(FollowUpRecord, FollowUpAnswer, Vec<u8>), EngineError> {
-        if decision == Decision::NotFound {
-            return Err(EngineError::InvalidArgument("decision must be accept, decline or respond".into()));
+    ) -> Result<(FollowUpRecord, v1::SignedFollowUpAnswer), EngineError> {
+        let state = match decision {
+            v1::Decision::Accept | v1::Decision::Decline | v1::Decision::Respond => state_of(decision),
+            _ => None,
         }
-        text_field("message", message, MAX_MESSAGE, decision == Decision::Respond)?;
+        .ok_or_else(|| EngineError::InvalidArgument("decision must be accept, decline or respond".into()))?;
+        text_field("message", message, MAX_MESSAGE, decision == v1::Decision::Respond)?;
         let mut record = self
             .store()
             .follow_up(id, Direction::Incoming)?
             .ok_or_else(|| EngineError::NotFound(format!("incoming follow-up {id} does not exist")))?;
         if record.state != FollowUpState::Open {
             return Err(EngineError::FailedPrecondition(format!(
-                "follow-up {id} is {:?}, only an open follow-up can be answered",
+                "follow-up {id} is {:?}; only an open follow-up can be answered",
                 record.state
             )));
         }
-        record.state = decision.state();
+        record.state = state;
         record.message = (!message.is_empty()).then(|| message.to_owned());
         record.updated_ms = now_ms();
-        let disclosed = if disclose_results && decision != Decision::Decline {
-            record.token_found.clone()
-        } else {
-            Vec::new()
-        };
+        let disclose = disclose_results && decision != v1::Decision::Decline;
         let mut event = audit("follow_up.answered", user, &record);
-        event.detail = json!({"id": record.id, "peer": record.peer, "decision": decision.label(),
-                              "disclosed_results": !disclosed.is_empty()})
+        event.detail = json!({"id": record.id, "peer": record.peer, "decision": format!("{decision:?}"),
+                              "disclosed_results": disclose})
         .to_string();
         self.store().update_follow_up(&record, &[event])?;
         self.notify_follow_up(&record);
-        let (answer, sig) = self.sign_answer(&record, decision, message.to_owned(), disclosed);
-        Ok((record, answer, sig))
+        let answer = self.sign_answer(&record, decision, message.to_owned(), disclose);
+        Ok((record, answer))
     }
 
     /// Takes a signed answer from `peer` to one of this node's requests.
-    pub fn receive_follow_up_answer(&self, peer: &str, answer: FollowUpAnswer, signature: &[u8]) -> Result<FollowUpRecord, EngineError> {
+    pub fn receive_follow_up_answer(&self, peer: &str, answer: v1::SignedFollowUpAnswer) -> Result<FollowUpRecord, EngineError> {
         let refused = |reason: String| EngineError::PeerRefused {
             peer: peer.to_owned(),
             reason,
         };
-        if answer.from != peer || answer.to != self.member_id() {
+        if answer.from_member != peer || answer.to_member != self.member_id() {
             return Err(refused("answer is not from this peer to this node".into()));
         }
         let key = self.peer_key(peer).ok_or_else(|| refused("is not a configured member".into()))?;
-        key.verify(DOMAIN_FOLLOW_UP_ANSWER, &as_refs(&answer.signed_fields()), signature)
+        key.verify(&answer.signed_bytes(), &answer.signature)
             .map_err(|_| refused("answer signature does not verify".into()))?;
         text_field("message", &answer.message, MAX_MESSAGE, false)?;
-        let mut record = self.outgoing(&answer.id)?;
+        let decision = v1::Decision::try_from(answer.decision).unwrap_or(v1::Decision::Unspecified);
+        let state = state_of(decision).ok_or_else(|| refused("answer has no decision".into()))?;
+        let mut record = self.outgoing(&answer.request_id)?;
         if record.peer != peer {
-            return Err(refused(format!("follow-up {} was sent to another member", answer.id)));
+            return Err(refused(format!("follow-up {} was sent to another member", answer.request_id)));
         }
-        if !answer.token_found.is_empty() && answer.token_found.len() != record.tokens.len() {
+        if answer.results.len() != record.tokens.len() {
             return Err(refused("answer's token results do not match the request".into()));
         }
         if !matches!(record.state, FollowUpState::Pending | FollowUpState::Open) {
             // Already answered: a retried delivery.
             return Ok(record);
         }
-        record.state = answer.decision.state();
+        let withheld = answer.results.iter().any(|r| r.finding == v1::TokenFinding::Withheld as i32);
+        record.token_found = if withheld {
+            Vec::new()
+        } else {
+            answer.results.iter().map(|r| r.finding == v1::TokenFinding::Found as i32).collect()
+        };
+        record.state = state;
         record.message = (!answer.message.is_empty()).then_some(answer.message);
-        record.token_found = answer.token_found;
         record.updated_ms = now_ms();
         self.store().update_follow_up(&record, &[audit("follow_up.answer_received", peer, &record)])?;
         self.notify_follow_up(&record);
@@ -440,25 +405,4 @@ impl Engine {
             .map(|(_, f)| f)
             .collect())
     }
-
-    /// The signed request of a stored outgoing follow-up (to retry delivery).
-    pub fn resign_request(&self, record: &FollowUpRecord) -> (FollowUpRequest, Vec<u8>) {
-        let request = FollowUpRequest {
-            id: record.id.clone(),
-            from: self.member_id().to_owned(),
-            to: record.peer.clone(),
-            case_reference: record.case_reference.clone(),
-            legal_basis: record.legal_basis.clone(),
-            purpose: record.purpose.clone(),
-            tokens: record.tokens.clone(),
-            created_ms: record.created_ms,
-        };
-        let sig = self.identity().sign(DOMAIN_FOLLOW_UP, &as_refs(&request.signed_fields()));
-        (request, sig)
-    }
-}
-
-/// Parses a key kind label from the wire.
-pub fn kind_from_label(label: &str) -> Result<KeyKind, EngineError> {
-    KeyKind::from_label(label).ok_or_else(|| EngineError::InvalidArgument(format!("unknown key kind `{label}`")))
 }

@@ -1,25 +1,16 @@
 //! The node's Ed25519 identity: signs its filter snapshots and deltas and its follow-up
 //! messages, and checks peers' signatures.
 //!
-//! Every signature is over a domain-separated byte string (docs/PROTOCOL.md, "Signed
-//! messages"): the ASCII domain (e.g. `fiu-match/v1/snapshot`), a zero byte, then each field
-//! as a 4-byte big-endian length and the bytes. A signature for one kind of message can never
-//! be replayed as another.
+//! What a signature covers is the contract's business: `fiu_proto::signing::Signed` gives the
+//! exact bytes of every signed peering message (a context string naming the message type, then
+//! its fields length-prefixed), so a signature for one kind of message never verifies as
+//! another.
 
 use std::fmt;
 use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
-
-/// Signing domain of filter snapshots.
-pub const DOMAIN_SNAPSHOT: &str = "fiu-match/v1/snapshot";
-/// Signing domain of filter deltas.
-pub const DOMAIN_DELTA: &str = "fiu-match/v1/delta";
-/// Signing domain of follow-up requests.
-pub const DOMAIN_FOLLOW_UP: &str = "fiu-match/v1/follow-up";
-/// Signing domain of follow-up answers.
-pub const DOMAIN_FOLLOW_UP_ANSWER: &str = "fiu-match/v1/follow-up-answer";
 
 /// Why a key or signature was refused.
 #[derive(Debug, thiserror::Error)]
@@ -42,19 +33,6 @@ pub enum IdentityError {
     /// A signature is not 64 bytes or does not verify.
     #[error("signature does not verify")]
     BadSignature,
-}
-
-/// The byte string a signature covers.
-pub fn signed_bytes(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(domain.len() + 1 + fields.iter().map(|f| f.len() + 4).sum::<usize>());
-    out.extend_from_slice(domain.as_bytes());
-    out.push(0);
-    for f in fields {
-        // Fields are bounded by message size limits far below 4 GiB.
-        out.extend_from_slice(&(f.len() as u32).to_be_bytes());
-        out.extend_from_slice(f);
-    }
-    out
 }
 
 /// The node's private identity key. `Debug` shows only the public key.
@@ -104,9 +82,9 @@ impl Identity {
         PublicKey(self.key.verifying_key())
     }
 
-    /// Signs `fields` under `domain`.
-    pub fn sign(&self, domain: &str, fields: &[&[u8]]) -> Vec<u8> {
-        self.key.sign(&signed_bytes(domain, fields)).to_bytes().to_vec()
+    /// Signs `message` (the signed bytes of a peering message).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.key.sign(message).to_bytes().to_vec()
     }
 }
 
@@ -129,13 +107,16 @@ impl PublicKey {
         VerifyingKey::from_bytes(&bytes).map(PublicKey).map_err(|_| bad())
     }
 
-    /// Checks a signature over `fields` under `domain` (strict verification: no malleable
-    /// signatures, no small-order keys).
-    pub fn verify(&self, domain: &str, fields: &[&[u8]], signature: &[u8]) -> Result<(), IdentityError> {
+    /// Checks a signature over `message` (strict verification: no malleable signatures, no
+    /// small-order keys).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), IdentityError> {
         let sig = Signature::from_slice(signature).map_err(|_| IdentityError::BadSignature)?;
-        self.0
-            .verify_strict(&signed_bytes(domain, fields), &sig)
-            .map_err(|_| IdentityError::BadSignature)
+        self.0.verify_strict(message, &sig).map_err(|_| IdentityError::BadSignature)
+    }
+
+    /// The 32 key bytes.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
     }
 }
 
@@ -156,18 +137,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_are_bound_to_their_domain_and_fields() {
+    fn signatures_verify_only_for_their_key_and_message() {
         let id = Identity::generate().unwrap();
         let pk = id.public_key();
-        let sig = id.sign(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"]);
-        pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig).unwrap();
-        assert!(pk.verify(DOMAIN_DELTA, &[b"fiu-a", b"7"], &sig).is_err());
-        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"8"], &sig).is_err());
-        // Field boundaries are part of what is signed.
-        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a7"], &sig).is_err());
+        let sig = id.sign(b"fiu.v1.SignedDelta/7");
+        pk.verify(b"fiu.v1.SignedDelta/7", &sig).unwrap();
+        assert!(pk.verify(b"fiu.v1.SignedDelta/8", &sig).is_err());
         let other = Identity::generate().unwrap().public_key();
-        assert!(other.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig).is_err());
-        assert!(pk.verify(DOMAIN_SNAPSHOT, &[b"fiu-a", b"7"], &sig[..63]).is_err());
+        assert!(other.verify(b"fiu.v1.SignedDelta/7", &sig).is_err());
+        assert!(pk.verify(b"fiu.v1.SignedDelta/7", &sig[..63]).is_err());
+        let back = PublicKey::from_hex("test", &pk.to_string()).unwrap();
+        assert_eq!(back, pk);
     }
 
     #[test]

@@ -2,3 +2,8 @@
 
 pub mod import;
 pub mod store;
+pub mod config;
+pub mod engine;
+pub mod followup;
+pub mod identity;
+pub mod secret_file;

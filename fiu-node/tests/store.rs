@@ -212,7 +212,9 @@ fn upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens() {
     assert_eq!(store.subject_count().unwrap(), 2);
 
     // Same content under a new epoch: that epoch's tokens are written, the old ones kept.
-    let out = store.upsert_subjects(E2, &[a2.clone()], &[]).unwrap();
+    let out = store
+        .upsert_subjects(E2, std::slice::from_ref(&a2), &[])
+        .unwrap();
     assert_eq!(out, [UpsertOutcome::Updated]);
     assert_eq!(
         store.resolve_tokens(E2, &[token(5)]).unwrap(),
@@ -223,7 +225,9 @@ fn upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens() {
         [vec!["A".to_string()]]
     );
     assert_eq!(
-        store.upsert_subjects(E2, &[a2.clone()], &[]).unwrap(),
+        store
+            .upsert_subjects(E2, std::slice::from_ref(&a2), &[])
+            .unwrap(),
         [UpsertOutcome::Unchanged]
     );
 
@@ -563,7 +567,7 @@ fn list_hits_filters_and_pages() {
     let store = open(&path);
     three_subjects(&store);
     let hits = [
-        hit("A", "fiu-b", &[KeyKind::Iban], 0.99, 1 * DAY),
+        hit("A", "fiu-b", &[KeyKind::Iban], 0.99, DAY),
         hit("A", "fiu-c", &[KeyKind::Email], 0.50, 2 * DAY),
         hit(
             "B",
@@ -1039,7 +1043,7 @@ fn a_newer_schema_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::SchemaTooNew { found, supported }) => {
             assert_eq!(found, 999);
-            assert!(supported >= 1 && supported < 999);
+            assert!((1..999).contains(&supported));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }

@@ -334,10 +334,6 @@ const BRANDS: &[&str] = &[
     "Adria", "Medi", "Pacific", "Delta", "Sigma", "Apex", "Vertex", "Zenit", "Aurora", "Falcon",
     "Eagle", "Lion", "Phoenix", "Crown", "Royal", "Vista", "Summit", "Horizon", "Pioneer",
 ];
-const BRAND_SUFFIXES: &[&str] = &[
-    "", "", "", "tec", "tex", "trade", "mar", "lux", "com", "tron", "wind", "stern", "line", "log",
-    "invest", "star", "med",
-];
 
 /// Draws a registration country by weight.
 pub(crate) fn draw_country(rng: &mut ChaCha8Rng) -> &'static EntityCountry {
@@ -352,29 +348,76 @@ pub(crate) fn draw_country(rng: &mut ChaCha8Rng) -> &'static EntityCountry {
     &ENTITY_COUNTRIES[0]
 }
 
+/// Pieces of invented brand words (`Vantrex`, `Kolmira`): a quarter of a million of them, so
+/// that two different companies of one country rarely share a name, as registers ensure.
+const ONSETS: &[&str] = &[
+    "B", "C", "D", "F", "G", "K", "L", "M", "N", "P", "R", "S", "T", "V", "Z", "Br", "Cr", "Dr",
+    "Fl", "Gr", "Kr", "Pr", "St", "Tr", "Vr",
+];
+const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ia", "io", "ea"];
+const MIDDLES: &[&str] = &[
+    "l", "n", "r", "s", "t", "v", "x", "m", "nd", "rt", "st", "lv",
+];
+const ENDINGS: &[&str] = &[
+    "", "n", "x", "s", "r", "m", "l", "tech", "co", "ra", "on", "is", "ex",
+];
+
+fn pseudo_word(rng: &mut ChaCha8Rng) -> String {
+    let mut w = String::new();
+    for part in [ONSETS, VOWELS, MIDDLES, VOWELS, ENDINGS] {
+        w.push_str(part[rng.random_range(0..part.len())]);
+    }
+    w
+}
+
 /// A company name without legal form.
 pub(crate) fn draw_name(country: &EntityCountry, rng: &mut ChaCha8Rng) -> String {
     let sector = country.sectors[rng.random_range(0..country.sectors.len())];
-    let mut brand = String::from(BRANDS[rng.random_range(0..BRANDS.len())]);
-    brand.push_str(BRAND_SUFFIXES[rng.random_range(0..BRAND_SUFFIXES.len())]);
-    let surname = crate::names::cultures()
-        .iter()
-        .find(|c| c.code == country.culture)
-        .map(|c| c.draw_family(rng).primary().to_string())
-        .unwrap_or_else(|| brand.clone());
+    let brand = BRANDS[rng.random_range(0..BRANDS.len())];
+    let surname = |rng: &mut ChaCha8Rng| {
+        crate::names::cultures()
+            .iter()
+            .find(|c| c.code == country.culture)
+            .map(|c| c.draw_family(rng).primary().to_string())
+            .unwrap_or_else(|| pseudo_word(rng))
+    };
     match rng.random_range(0..10) {
-        0..=3 => format!("{brand} {sector}"),
-        4..=6 => format!("{surname} {sector}"),
-        7 => {
-            let second = BRANDS[rng.random_range(0..BRANDS.len())];
-            format!("{surname} & {second}")
-        }
-        8 => format!("{brand} {surname}"),
-        _ => {
-            let second = BRANDS[rng.random_range(0..BRANDS.len())];
-            format!("{brand}{} {sector}", second.to_lowercase())
-        }
+        0..=3 => format!("{} {sector}", pseudo_word(rng)),
+        4..=5 => format!("{brand}{} {sector}", pseudo_word(rng).to_lowercase()),
+        6..=7 => format!("{} & {} {sector}", surname(rng), surname(rng)),
+        8 => format!("{} {} {sector}", surname(rng), pseudo_word(rng)),
+        _ => format!("{brand} {} {sector}", pseudo_word(rng)),
     }
+}
+
+/// A town of `country` for an address.
+pub(crate) fn draw_city(country: &str, rng: &mut ChaCha8Rng) -> &'static str {
+    let cities: &[&str] = match country {
+        "DE" => &[
+            "Berlin",
+            "Hamburg",
+            "München",
+            "Köln",
+            "Frankfurt am Main",
+            "Düsseldorf",
+        ],
+        "GB" => &["London", "Manchester", "Birmingham", "Leeds", "Glasgow"],
+        "FR" => &["Paris", "Marseille", "Lyon", "Toulouse", "Nice"],
+        "ES" => &["Madrid", "Barcelona", "Valencia", "Sevilla", "Málaga"],
+        "IT" => &["Roma", "Milano", "Napoli", "Torino", "Palermo"],
+        "NL" => &["Amsterdam", "Rotterdam", "Den Haag", "Utrecht"],
+        "PL" => &["Warszawa", "Kraków", "Łódź", "Wrocław", "Gdańsk"],
+        "TR" => &["İstanbul", "Ankara", "İzmir", "Bursa"],
+        "CY" => &["Limassol", "Nicosia", "Larnaca"],
+        "AE" => &["Dubai", "Abu Dhabi", "Sharjah"],
+        "US" => &["New York", "Miami", "Wilmington", "Los Angeles"],
+        "CN" => &["Shanghai", "Beijing", "Shenzhen", "Guangzhou"],
+        "HK" => &["Hong Kong", "Kowloon"],
+        "RU" => &["Moskva", "Sankt-Peterburg", "Kazan"],
+        "NG" => &["Lagos", "Abuja", "Port Harcourt"],
+        _ => &["Capital City"],
+    };
+    cities[rng.random_range(0..cities.len())]
 }
 
 /// Every legal form of every country, for corruptions that find a form in a written name.

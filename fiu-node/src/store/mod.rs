@@ -75,7 +75,9 @@ pub enum UpsertOutcome {
     Inserted,
     /// Existing local reference with different content: subject and tokens replaced.
     Updated,
-    /// Existing local reference with the same content: nothing written.
+    /// Existing local reference with the same content (and `shared` flag) whose tokens are
+    /// already stored under this epoch: nothing written. The same content under a new epoch
+    /// is `Updated`, so that an epoch rotation writes the new epoch's tokens.
     Unchanged,
 }
 
@@ -198,8 +200,11 @@ pub enum FollowUpState {
     Declined,
     /// Answered with a message.
     Responded,
-    /// Incoming: no token resolved to a subject (Bloom false positive); answered automatically.
+    /// No token resolved to a subject at the receiver (a filter false positive); answered
+    /// automatically.
     NotFound,
+    /// Outgoing: the peer refused the message; `message` holds the reason.
+    Failed,
 }
 
 /// A follow-up request and its state.
@@ -341,7 +346,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a hit. Returns the stored hit when it is new; when a hit of the same local
     /// subject, peer and epoch exists, updates its kinds, confidence and tokens and returns
-    /// `None` (so replays and restarts never duplicate a hit).
+    /// `None` (so replays and restarts never duplicate a hit). `audit` is written when the hit
+    /// is new or what hit changed; an identical replay writes no audit event.
     fn record_hit(&self, hit: &NewHit, audit: &[AuditEvent]) -> StoreResult<Option<StoredHit>>;
 
     /// One hit by id.

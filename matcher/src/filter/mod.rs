@@ -172,7 +172,7 @@ impl Filter {
     /// [`Filter::contains`] for many tokens: `out` is cleared and gets one answer per token,
     /// in order.
     ///
-    /// Prefetches the blocks of the token [`PREFETCH_DISTANCE`] places ahead, so that on a
+    /// Prefetches the blocks of the token 16 places ahead (`PREFETCH_DISTANCE`), so that on a
     /// filter larger than the cache the memory accesses of many probes overlap instead of
     /// each probe waiting for its own.
     pub fn contains_many(&self, tokens: &[Token], out: &mut Vec<bool>) {
@@ -296,6 +296,22 @@ fn for_each_position(p: &FilterParams, t: &[u8; 32], mut f: impl FnMut(usize, us
             f(block, field(t, offset));
             offset += FIELD_BITS as usize;
         }
+    }
+}
+
+impl FilterParams {
+    /// The indexes of the 512-bit blocks `token` touches (one per `blocks_per_token`, the
+    /// second equal to the first when unused). A node uses them to find which of its tokens a
+    /// delta could have turned into hits: a delta's position `p` is in block `p / 512`.
+    pub fn blocks_of(&self, token: &Token) -> [u64; 2] {
+        let t = token.as_bytes();
+        let first = block_index(t, 0, self.num_blocks()) as u64;
+        let second = if self.blocks_per_token() > 1 {
+            block_index(t, 1, self.num_blocks()) as u64
+        } else {
+            first
+        };
+        [first, second]
     }
 }
 

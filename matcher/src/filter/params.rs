@@ -145,7 +145,11 @@ impl FilterParams {
 
     /// The modelled false-positive rate once `items` distinct tokens are in the filter.
     ///
-    /// See [`model_fpr`] for the model; it is what [`FilterParams::for_capacity`] sizes by.
+    /// The model, also what [`FilterParams::for_capacity`] sizes by: a block's load is
+    /// Poisson with mean `items * blocks_per_token / num_blocks`; a block holding `i` tokens
+    /// has each bit set with probability `q_i = 1 - (1 - 1/512)^(bits_per_block * i)`; an
+    /// absent token's fields name `d` distinct bits with the occupancy probability `P(d)`; and
+    /// `FPR = (sum_i Poisson(i) * sum_d P(d) * q_i^d) ^ blocks_per_token`.
     pub fn expected_fpr(&self, items: u64) -> f64 {
         model_fpr(
             self.num_blocks,

@@ -130,6 +130,7 @@ pub(super) fn state_str(s: FollowUpState) -> &'static str {
         FollowUpState::Declined => "declined",
         FollowUpState::Responded => "responded",
         FollowUpState::NotFound => "not_found",
+        FollowUpState::Failed => "failed",
     }
 }
 
@@ -142,6 +143,7 @@ pub(super) fn state_from(text: &str) -> StoreResult<FollowUpState> {
         "declined" => Ok(FollowUpState::Declined),
         "responded" => Ok(FollowUpState::Responded),
         "not_found" => Ok(FollowUpState::NotFound),
+        "failed" => Ok(FollowUpState::Failed),
         other => Err(StoreError::Corrupt(format!(
             "unknown follow-up state {other:?}"
         ))),
@@ -273,6 +275,7 @@ mod tests {
             FollowUpState::Declined,
             FollowUpState::Responded,
             FollowUpState::NotFound,
+            FollowUpState::Failed,
         ] {
             assert_eq!(state_from(state_str(s)).unwrap(), s);
         }
