@@ -1,0 +1,144 @@
+//! The gRPC services, one module each, and what they share: the one place where engine and
+//! store errors become gRPC statuses, and the conversions of stored records to wire messages.
+
+pub mod ingest;
+pub mod investigator;
+pub mod peering;
+
+use fiu_proto::v1;
+use matcher::keys::Strength;
+use tonic::Status;
+
+use crate::engine::EngineError;
+use crate::store::{Direction, FollowUpRecord, FollowUpState, StoreError, StoredHit};
+
+/// Maps an engine error to a status. Caller mistakes keep their message (it names the
+/// field); storage faults are logged here with their cause and sent as a bare `Internal`.
+pub fn status(e: EngineError) -> Status {
+    match e {
+        EngineError::InvalidArgument(m) => Status::invalid_argument(m),
+        EngineError::NotFound(m) => Status::not_found(m),
+        EngineError::FailedPrecondition(m) => Status::failed_precondition(m),
+        EngineError::PeerRefused { peer, reason } => {
+            tracing::warn!(%peer, %reason, "refused a peer message");
+            Status::invalid_argument(format!("refused: {reason}"))
+        }
+        EngineError::Store(StoreError::NotFound(m)) => Status::not_found(m),
+        EngineError::Store(StoreError::Conflict(m)) => Status::failed_precondition(m),
+        EngineError::Store(cause) => {
+            tracing::error!(error = %cause, "storage failure");
+            Status::internal("storage failure; the node's log has the cause")
+        }
+        EngineError::Filter(cause) => {
+            tracing::error!(error = %cause, "filter failure");
+            Status::internal("internal filter failure; the node's log has the cause")
+        }
+        other => {
+            tracing::error!(error = %other, "unexpected engine failure");
+            Status::internal("internal failure; the node's log has the cause")
+        }
+    }
+}
+
+/// Runs blocking engine work off the async threads.
+pub async fn blocking<T, F>(f: F) -> Result<T, Status>
+where
+    F: FnOnce() -> Result<T, EngineError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(status),
+        Err(join) => {
+            tracing::error!(error = %join, "a blocking task failed");
+            Err(Status::internal("internal failure; the node's log has the cause"))
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch as a protobuf timestamp.
+pub fn timestamp(ms: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
+    }
+}
+
+/// A protobuf timestamp as milliseconds since the Unix epoch.
+pub fn millis(t: &prost_types::Timestamp) -> i64 {
+    t.seconds.saturating_mul(1000).saturating_add(i64::from(t.nanos) / 1_000_000)
+}
+
+/// A stored hit on the wire.
+pub fn hit_message(h: &StoredHit) -> v1::Hit {
+    v1::Hit {
+        id: h.id.max(0) as u64,
+        local_ref: h.hit.local_ref.clone(),
+        peer: h.hit.peer.clone(),
+        epoch: h.hit.epoch.0,
+        key_kinds: h.hit.kinds.iter().map(|k| k.label().to_owned()).collect(),
+        strength: v1::Strength::from(h.hit.strength) as i32,
+        confidence: h.hit.confidence,
+        tokens: h.hit.tokens.iter().map(v1::KeyedToken::from).collect(),
+        first_seen: Some(timestamp(h.first_seen_ms)),
+        last_seen: Some(timestamp(h.hit.at_ms)),
+    }
+}
+
+/// The wire state of a stored follow-up.
+pub fn state_message(s: FollowUpState) -> v1::FollowUpState {
+    match s {
+        FollowUpState::Pending => v1::FollowUpState::Pending,
+        FollowUpState::Open => v1::FollowUpState::Sent,
+        FollowUpState::Accepted => v1::FollowUpState::Accepted,
+        FollowUpState::Declined => v1::FollowUpState::Declined,
+        FollowUpState::Responded => v1::FollowUpState::Responded,
+        FollowUpState::NotFound => v1::FollowUpState::NotFound,
+        FollowUpState::Failed => v1::FollowUpState::Failed,
+    }
+}
+
+/// A stored follow-up on the wire.
+pub fn follow_up_message(f: &FollowUpRecord) -> v1::FollowUp {
+    let answered = matches!(
+        f.state,
+        FollowUpState::Accepted | FollowUpState::Declined | FollowUpState::Responded | FollowUpState::NotFound
+    );
+    let results = f
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| v1::TokenResult {
+            token: Some(v1::KeyedToken::from(t)),
+            finding: match f.token_found.get(i) {
+                Some(true) => v1::TokenFinding::Found,
+                Some(false) => v1::TokenFinding::NotFound,
+                None => v1::TokenFinding::Unspecified,
+            } as i32,
+        })
+        .collect();
+    v1::FollowUp {
+        id: f.id.clone(),
+        direction: match f.direction {
+            Direction::Outgoing => v1::Direction::Outgoing,
+            Direction::Incoming => v1::Direction::Incoming,
+        } as i32,
+        peer: f.peer.clone(),
+        hit_id: f.hit_id.map_or(0, |h| h.max(0) as u64),
+        case_reference: f.case_reference.clone(),
+        legal_basis: f.legal_basis.clone(),
+        purpose: f.purpose.clone(),
+        state: state_message(f.state) as i32,
+        local_refs: if f.direction == Direction::Incoming { f.local_refs.clone() } else { Vec::new() },
+        results,
+        message: if f.state == FollowUpState::Failed { String::new() } else { f.message.clone().unwrap_or_default() },
+        error: if f.state == FollowUpState::Failed { f.message.clone().unwrap_or_default() } else { String::new() },
+        created: Some(timestamp(f.created_ms)),
+        updated: Some(timestamp(f.updated_ms)),
+        answered: answered.then(|| timestamp(f.updated_ms)),
+    }
+}
+
+/// The wire strength.
+pub fn strength_message(s: Strength) -> i32 {
+    v1::Strength::from(s) as i32
+}
