@@ -7,3 +7,7 @@ pub mod engine;
 pub mod followup;
 pub mod identity;
 pub mod secret_file;
+pub mod auth;
+pub mod peers;
+pub mod services;
+pub mod server;

@@ -837,17 +837,12 @@ fn statistics_count_per_peer_and_period() {
     };
     assert_eq!(week.len(), 3, "{week:?}");
     let b = row(&week, "fiu-b", monday);
-    assert_eq!(
-        (b.hits, b.follow_ups_sent, b.follow_ups_received),
-        (2, 2, 1)
-    );
-    assert_eq!((b.follow_ups_accepted, b.follow_ups_declined), (2, 1));
+    assert_eq!((b.hits, b.outgoing.total, b.incoming.total), (2, 2, 1));
+    assert_eq!((b.outgoing.accepted, b.outgoing.declined), (1, 1));
+    assert_eq!((b.incoming.responded, b.incoming.accepted), (1, 0));
     assert_eq!(row(&week, "fiu-b", monday + 7 * DAY).hits, 1);
     let c = row(&week, "fiu-c", monday);
-    assert_eq!(
-        (c.hits, c.follow_ups_received, c.follow_ups_accepted),
-        (1, 1, 0)
-    );
+    assert_eq!((c.hits, c.incoming.total, c.incoming.accepted), (1, 1, 0));
     assert!(
         week.windows(2)
             .all(|w| (w[0].period_start_ms, &w[0].peer) < (w[1].period_start_ms, &w[1].peer))
@@ -856,7 +851,7 @@ fn statistics_count_per_peer_and_period() {
     let day = store.statistics(Period::Day, monday, monday + DAY).unwrap();
     let b = row(&day, "fiu-b", monday);
     assert_eq!(
-        (b.hits, b.follow_ups_sent, b.follow_ups_accepted),
+        (b.hits, b.outgoing.total, b.outgoing.accepted),
         (1, 1, 1)
     );
     assert_eq!(day.len(), 1);
@@ -866,12 +861,12 @@ fn statistics_count_per_peer_and_period() {
         .unwrap();
     let b = row(&month, "fiu-b", may1);
     assert_eq!(
-        (b.hits, b.follow_ups_sent, b.follow_ups_received),
+        (b.hits, b.outgoing.total, b.incoming.total),
         (3, 2, 1)
     );
     let april = row(&month, "fiu-c", may1 - 30 * DAY);
     assert_eq!(
-        (april.hits, april.follow_ups_sent, april.follow_ups_accepted),
+        (april.hits, april.outgoing.total, april.outgoing.accepted),
         (0, 1, 1)
     );
     assert_eq!(row(&month, "fiu-c", may1).hits, 1);

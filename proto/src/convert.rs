@@ -89,6 +89,8 @@ impl ConvertError {
             field: self.field().to_owned(),
             reason,
             location: String::new(),
+            // A record whose structure does not convert is refused whole.
+            record_refused: true,
         }
     }
 }

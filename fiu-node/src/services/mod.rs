@@ -33,10 +33,6 @@ pub fn status(e: EngineError) -> Status {
             tracing::error!(error = %cause, "filter failure");
             Status::internal("internal filter failure; the node's log has the cause")
         }
-        other => {
-            tracing::error!(error = %other, "unexpected engine failure");
-            Status::internal("internal failure; the node's log has the cause")
-        }
     }
 }
 

@@ -266,14 +266,25 @@ pub struct StatisticsRow {
     pub period_start_ms: i64,
     /// Hits first seen in the period.
     pub hits: u64,
-    /// Follow-ups sent to the peer.
-    pub follow_ups_sent: u64,
-    /// Follow-ups received from the peer.
-    pub follow_ups_received: u64,
-    /// Follow-ups (either way) accepted or answered.
-    pub follow_ups_accepted: u64,
-    /// Follow-ups (either way) declined.
-    pub follow_ups_declined: u64,
+    /// Follow-ups this node sent to the peer, created in the period.
+    pub outgoing: FollowUpCounts,
+    /// Follow-ups the peer sent to this node, received in the period.
+    pub incoming: FollowUpCounts,
+}
+
+/// Follow-up counts of one direction, by where they stand now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpCounts {
+    /// All of them.
+    pub total: u64,
+    /// Accepted.
+    pub accepted: u64,
+    /// Declined.
+    pub declined: u64,
+    /// Answered with a message.
+    pub responded: u64,
+    /// Failed, or not found at the receiver.
+    pub failed: u64,
 }
 
 /// Statistics periods.

@@ -46,7 +46,7 @@ use rusqlite::{
 };
 
 use super::{
-    AuditEvent, Direction, FollowUpQuery, FollowUpRecord, HitQuery, NewHit, Period,
+    AuditEvent, Direction, FollowUpCounts, FollowUpQuery, FollowUpRecord, HitQuery, NewHit, Period,
     PreparedSubject, Publication, SignedBlob, StatisticsRow, Store, StoreError, StoreResult,
     StoredAuditEvent, StoredHit, UpsertOutcome,
 };
@@ -374,10 +374,8 @@ fn statistics_row(
         peer,
         period_start_ms: start,
         hits: 0,
-        follow_ups_sent: 0,
-        follow_ups_received: 0,
-        follow_ups_accepted: 0,
-        follow_ups_declined: 0,
+        outgoing: FollowUpCounts::default(),
+        incoming: FollowUpCounts::default(),
     }))
 }
 
@@ -972,10 +970,11 @@ impl Store for SqliteStore {
             DAY.replace("ms", "first_seen_ms")
         );
         let follow_ups_sql = format!(
-            "SELECT peer, {} AS day, \
-             sum(direction = 'outgoing'), sum(direction = 'incoming'), \
-             sum(state IN ('accepted', 'responded')), sum(state = 'declined') \
-             FROM follow_ups WHERE created_ms >= ?1 AND created_ms < ?2 GROUP BY peer, day",
+            "SELECT peer, {} AS day, direction = 'outgoing', count(*), \
+             sum(state = 'accepted'), sum(state = 'declined'), sum(state = 'responded'), \
+             sum(state IN ('failed', 'not_found')) \
+             FROM follow_ups WHERE created_ms >= ?1 AND created_ms < ?2 \
+             GROUP BY peer, day, direction",
             DAY.replace("ms", "created_ms")
         );
         let (hit_days, follow_up_days) = self.read(|conn| {
@@ -996,7 +995,8 @@ impl Store for SqliteStore {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, i64>(1)?,
-                        [r.get::<_, u64>(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                        r.get::<_, bool>(2)?,
+                        [r.get::<_, u64>(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1007,12 +1007,14 @@ impl Store for SqliteStore {
         for (peer, day, n) in hit_days {
             statistics_row(&mut rows, period, peer, day)?.hits += n;
         }
-        for (peer, day, [sent, received, accepted, declined]) in follow_up_days {
+        for (peer, day, outgoing, [total, accepted, declined, responded, failed]) in follow_up_days {
             let row = statistics_row(&mut rows, period, peer, day)?;
-            row.follow_ups_sent += sent;
-            row.follow_ups_received += received;
-            row.follow_ups_accepted += accepted;
-            row.follow_ups_declined += declined;
+            let counts = if outgoing { &mut row.outgoing } else { &mut row.incoming };
+            counts.total += total;
+            counts.accepted += accepted;
+            counts.declined += declined;
+            counts.responded += responded;
+            counts.failed += failed;
         }
         Ok(rows.into_values().collect())
     }
