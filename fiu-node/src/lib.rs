@@ -11,3 +11,5 @@ pub mod auth;
 pub mod peers;
 pub mod services;
 pub mod server;
+pub mod cli;
+pub mod demo;

@@ -861,7 +861,7 @@ mod matcher_validation {
         let size: usize = std::env::var("SYNTH_VALIDATION_SIZE")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(2_000);
+            .unwrap_or(1_000);
         let mut refused: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut check = |s: &Subject| {
             for r in derive(s, &KeyOptions::default()).refused {

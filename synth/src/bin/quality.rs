@@ -140,14 +140,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             "  {:<20} {:>7} {:>12} {:>12} {:>8}",
             "corruption", "pairs", "recall exact", "recall bloom", "missed"
         );
-        for kind in Corruption::ALL {
+        // The first row is the baseline: no corruption at all, so what the others lose beyond
+        // it is the corruption's.
+        let kinds = std::iter::once(None).chain(Corruption::ALL.into_iter().map(Some));
+        for kind in kinds {
             let spec = PairSpec {
-                corruption: CorruptionProfile::only(kind),
+                corruption: kind.map_or_else(CorruptionProfile::none, CorruptionProfile::only),
                 ..PairSpec::new(args.seed, size, size, shared)
             };
             let p = synth::pair(&spec)?;
             let r = quality::evaluate(&p, &options)?;
-            let label = kind.label();
+            let label = kind.map_or("(none)", Corruption::label);
             let (applied, found) = r.exact.per_corruption.get(label).copied().unwrap_or((0, 0));
             let (_, found_bloom) = r.bloom.per_corruption.get(label).copied().unwrap_or((0, 0));
             println!(

@@ -1,0 +1,468 @@
+//! `fiu-node demo`: three FIU nodes on loopback with synthetic subjects that overlap in known
+//! ways, live hits, one follow-up round trip and the statistics.
+//!
+//! Everything is real: each node has its own identity key, SQLite file and gRPC server, the
+//! nodes subscribe to each other's signed filters, and the demo talks to them through the
+//! same gRPC API an investigator's client uses.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fiu_proto::v1::{self, ingest_client::IngestClient, investigator_client::InvestigatorClient};
+use matcher::Subject;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
+use tonic::Request;
+use tonic::transport::Channel;
+
+use crate::auth::{Role, identify};
+use crate::config::{Config, FilterSection, LimitsSection, NetworkSection, NodeSection, PeerSection, PolicySection};
+use crate::identity::Identity;
+use crate::server::{NodeError, RunningNode, spawn_on};
+
+/// The three demo members.
+pub const MEMBERS: [&str; 3] = ["fiu-de", "fiu-fr", "fiu-gr"];
+
+/// How the demo runs.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where the nodes keep their keys and databases; a temporary directory when `None`.
+    pub dir: Option<PathBuf>,
+    /// Synthetic background subjects per node (besides the shared ones).
+    pub background: usize,
+    /// Keep the nodes running after the tour until Ctrl-C.
+    pub keep_running: bool,
+    /// Print the tour to stdout.
+    pub verbose: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            dir: None,
+            background: 2000,
+            keep_running: false,
+            verbose: true,
+        }
+    }
+}
+
+/// What the demo saw, for its test.
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    /// Every hit seen live: (node, local reference, peer).
+    pub hits: BTreeSet<(String, String, String)>,
+    /// State of the demo's follow-up at the requesting node after the round trip.
+    pub follow_up_state: Option<v1::FollowUpState>,
+    /// The answer's message as the requester sees it.
+    pub follow_up_message: String,
+    /// Hit counts per (node, peer) from the statistics.
+    pub statistics: Vec<(String, String, u64)>,
+}
+
+/// Errors of the demo.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// A node failed.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// A gRPC call failed.
+    #[error("gRPC: {0}")]
+    Rpc(#[from] tonic::Status),
+    /// Setting up files failed.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The subjects the three FIUs share, written as each would write them, and one that only
+/// the first holds. (node index, subject JSON).
+pub fn shared_subjects() -> Vec<(usize, serde_json::Value)> {
+    vec![
+        // A Russian name in Latin letters at one FIU and in Cyrillic, with a dotted date, at another.
+        (0, json!({"local_ref":"DE-STR-1001","category":"suspect","type":"person","given_name":"Aleksandr","family_name":"Pushkin","birth_date":"1979-06-26","nationalities":["RU"]})),
+        (1, json!({"local_ref":"FR-DS-2001","category":"suspect","type":"person","given_name":"Александр","family_name":"Пушкин","birth_date":"26.06.1979"})),
+        // A transliteration variant, name order, and day and month swapped.
+        (0, json!({"local_ref":"DE-STR-1002","category":"suspect","type":"person","given_name":"Mohammed","family_name":"Al-Rashid","birth_date":"1985-03-12"})),
+        (2, json!({"local_ref":"GR-ANA-3001","category":"associate","type":"person","given_name":"Alrashid","family_name":"Muhammad","birth_date":"1985-12-03"})),
+        // Greek script against Latin, with a typo.
+        (1, json!({"local_ref":"FR-DS-2002","category":"suspect","type":"person","given_name":"Giorgos","family_name":"Papadopolous","birth_date":"1970-01-20"})),
+        (2, json!({"local_ref":"GR-ANA-3002","category":"suspect","type":"person","given_name":"Γιώργος","family_name":"Παπαδόπουλος","birth_date":"20/01/1970"})),
+        // A company with and without its legal form.
+        (0, json!({"local_ref":"DE-STR-1003","category":"suspect","type":"entity","name":"ACME Trading GmbH","registration_number":"HRB 12345","registration_country":"DE"})),
+        (2, json!({"local_ref":"GR-ANA-3003","category":"suspect","type":"entity","name":"Acme Trading","registration_country":"DEU"})),
+        // An IBAN written two ways.
+        (1, json!({"local_ref":"FR-DS-2003","category":"suspect","type":"account","iban":"DE89 3704 0044 0532 0130 00"})),
+        (2, json!({"local_ref":"GR-ANA-3004","category":"suspect","type":"account","iban":"de89370400440532013000"})),
+        // An Ethereum wallet with and without its checksum case.
+        (0, json!({"local_ref":"DE-STR-1004","category":"suspect","type":"wallet","chain":"ETH","address":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"})),
+        (1, json!({"local_ref":"FR-DS-2004","category":"suspect","type":"wallet","chain":"ethereum","address":"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"})),
+        // Known only to the first FIU: must hit nowhere.
+        (0, json!({"local_ref":"DE-STR-1005","category":"suspect","type":"person","given_name":"Hildegard","family_name":"Vogelsang","birth_date":"1962-09-30"})),
+    ]
+}
+
+/// The hits the shared subjects must produce: (node, local reference, peer).
+pub fn expected_hits() -> BTreeSet<(String, String, String)> {
+    let pairs = [
+        ("DE-STR-1001", 0, "FR-DS-2001", 1),
+        ("DE-STR-1002", 0, "GR-ANA-3001", 2),
+        ("FR-DS-2002", 1, "GR-ANA-3002", 2),
+        ("DE-STR-1003", 0, "GR-ANA-3003", 2),
+        ("FR-DS-2003", 1, "GR-ANA-3004", 2),
+        ("DE-STR-1004", 0, "FR-DS-2004", 1),
+    ];
+    let mut out = BTreeSet::new();
+    for (ra, a, rb, b) in pairs {
+        out.insert((MEMBERS[a].to_owned(), ra.to_owned(), MEMBERS[b].to_owned()));
+        out.insert((MEMBERS[b].to_owned(), rb.to_owned(), MEMBERS[a].to_owned()));
+    }
+    out
+}
+
+struct Say {
+    start: Instant,
+    verbose: bool,
+}
+
+impl Say {
+    fn line(&self, text: impl AsRef<str>) {
+        if self.verbose {
+            println!("[{:>6.2}s] {}", self.start.elapsed().as_secs_f64(), text.as_ref());
+        }
+    }
+}
+
+fn config_for(dir: &Path, i: usize, ports: &[u16], keys: &[String]) -> Config {
+    Config {
+        node: NodeSection {
+            member_id: MEMBERS[i].to_owned(),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], ports[i])),
+            data_dir: dir.join(MEMBERS[i]),
+            identity_key_file: PathBuf::from("identity.key"),
+        },
+        network: NetworkSection {
+            secret_file: PathBuf::from("network.secret"),
+            epoch: 1,
+        },
+        filter: FilterSection {
+            target_fpr: 1e-6,
+            initial_capacity: 100_000,
+        },
+        policy: PolicySection::default(),
+        limits: LimitsSection::default(),
+        peers: (0..MEMBERS.len())
+            .filter(|j| *j != i)
+            .map(|j| PeerSection {
+                member_id: MEMBERS[j].to_owned(),
+                endpoint: format!("http://127.0.0.1:{}", ports[j]),
+                public_key: keys[j].clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Keys and secrets for the three members under `dir` (kept when they exist, so a named
+/// directory can be reused).
+fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
+    let setup = |e: std::io::Error| DemoError::Setup(e.to_string());
+    let secret_path = dir.join("network.secret");
+    if !secret_path.exists() {
+        std::fs::create_dir_all(dir).map_err(setup)?;
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(secret.as_mut()).map_err(|e| DemoError::Setup(e.to_string()))?;
+        crate::secret_file::write_new(&secret_path, hex::encode(*secret).as_bytes()).map_err(setup)?;
+    }
+    let mut keys = Vec::new();
+    for m in MEMBERS {
+        let node_dir = dir.join(m);
+        std::fs::create_dir_all(&node_dir).map_err(setup)?;
+        let key_path = node_dir.join("identity.key");
+        let identity = if key_path.exists() {
+            Identity::load(&key_path).map_err(|e| DemoError::Setup(e.to_string()))?
+        } else {
+            let id = Identity::generate().map_err(|e| DemoError::Setup(e.to_string()))?;
+            id.save(&key_path).map_err(|e| DemoError::Setup(e.to_string()))?;
+            id
+        };
+        let node_secret = node_dir.join("network.secret");
+        if !node_secret.exists() {
+            std::fs::copy(&secret_path, &node_secret).map_err(setup)?;
+        }
+        keys.push(identity.public_key().to_string());
+    }
+    Ok(keys)
+}
+
+fn request<T>(msg: T, role: Role) -> Result<Request<T>, tonic::Status> {
+    let mut r = Request::new(msg);
+    identify(&mut r, role, if role == Role::Operator { "demo-operator" } else { "demo-investigator" })?;
+    Ok(r)
+}
+
+async fn upsert(channel: &Channel, source: &str, subjects: Vec<Subject>) -> Result<v1::IngestSummary, DemoError> {
+    let batches: Vec<v1::UpsertBatch> = subjects
+        .chunks(fiu_proto::limits::MAX_SUBJECTS_PER_BATCH)
+        .map(|c| v1::UpsertBatch {
+            source: source.to_owned(),
+            subjects: c.iter().map(v1::Subject::from).collect(),
+        })
+        .collect();
+    let mut client = IngestClient::new(channel.clone());
+    Ok(client.upsert(request(tokio_stream::iter(batches), Role::Operator)?).await?.into_inner())
+}
+
+/// Runs the demo tour.
+pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
+    let say = Say {
+        start: Instant::now(),
+        verbose: options.verbose,
+    };
+    let temp;
+    let dir = match &options.dir {
+        Some(d) => d.clone(),
+        None => {
+            temp = tempfile::tempdir().map_err(|e| DemoError::Setup(e.to_string()))?;
+            temp.path().to_path_buf()
+        }
+    };
+    say.line(format!("Three FIU nodes in {}", dir.display()));
+    let keys = prepare(&dir)?;
+    let mut listeners = Vec::new();
+    for _ in MEMBERS {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.map_err(|e| DemoError::Setup(e.to_string()))?);
+    }
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    let mut nodes: Vec<RunningNode> = Vec::new();
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let node = spawn_on(config_for(&dir, i, &ports, &keys), listener).await?;
+        say.line(format!("  {} listening on {} (public key {}…)", MEMBERS[i], node.endpoint(), &keys[i][..16]));
+        nodes.push(node);
+    }
+    let mut channels = Vec::new();
+    for n in &nodes {
+        channels.push(
+            Channel::from_shared(n.endpoint())
+                .map_err(|e| DemoError::Setup(e.to_string()))?
+                .connect()
+                .await
+                .map_err(|e| DemoError::Setup(format!("connecting to {}: {e}", n.endpoint())))?,
+        );
+    }
+
+    // Watch hits live at every node.
+    let (hit_tx, mut hit_rx) = tokio::sync::mpsc::unbounded_channel::<(String, v1::Hit)>();
+    for (i, ch) in channels.iter().enumerate() {
+        let mut client = InvestigatorClient::new(ch.clone());
+        let mut stream = client
+            .watch_hits(request(v1::WatchHitsRequest { filter: None }, Role::Investigator)?)
+            .await?
+            .into_inner();
+        let tx = hit_tx.clone();
+        let member = MEMBERS[i].to_owned();
+        tokio::spawn(async move {
+            while let Some(Ok(hit)) = stream.next().await {
+                if tx.send((member.clone(), hit)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    say.line(format!("Loading {} synthetic background subjects per FIU", options.background));
+    for (i, ch) in channels.iter().enumerate() {
+        let mut spec = synth::PopulationSpec::new(1000 + i as u64, options.background);
+        spec.ref_prefix = format!("{}-BG", MEMBERS[i].to_uppercase());
+        let summary = upsert(ch, "synthetic background", synth::Population::generate(&spec)).await?;
+        say.line(format!(
+            "  {}: {} imported, {} refused",
+            MEMBERS[i], summary.imported, summary.refused
+        ));
+    }
+
+    say.line("Adding the subjects the FIUs share, one at a time; hits appear as filters propagate:");
+    let mut report = DemoReport::default();
+    let record_hit = |report: &mut DemoReport, member: String, hit: v1::Hit, say: &Say| {
+        say.line(format!(
+            "  HIT at {:<7} {:<12} known at {:<7} by {} (confidence {:.3})",
+            member,
+            hit.local_ref,
+            hit.peer,
+            hit.key_kinds.join(", "),
+            hit.confidence
+        ));
+        report.hits.insert((member, hit.local_ref, hit.peer));
+    };
+    for (i, value) in shared_subjects() {
+        let subject: Subject = serde_json::from_value(value).map_err(|e| DemoError::Setup(e.to_string()))?;
+        say.line(format!("  {} ingests {}", MEMBERS[i], subject.local_ref));
+        upsert(&channels[i], "demo case file", vec![subject]).await?;
+        let pause = Instant::now() + Duration::from_millis(250);
+        while let Ok(Some((m, h))) = tokio::time::timeout_at(pause.into(), hit_rx.recv()).await {
+            record_hit(&mut report, m, h, &say);
+        }
+    }
+    let expected = expected_hits();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !expected.is_subset(&report.hits) {
+        match tokio::time::timeout_at(deadline.into(), hit_rx.recv()).await {
+            Ok(Some((m, h))) => record_hit(&mut report, m, h, &say),
+            _ => break,
+        }
+    }
+    let missing: Vec<_> = expected.difference(&report.hits).collect();
+    if missing.is_empty() {
+        say.line(format!("All {} expected hits seen; DE-STR-1005 (known only to fiu-de) hit nowhere.", expected.len()));
+    } else {
+        say.line(format!("Missing hits after 20 s: {missing:?}"));
+    }
+
+    // One follow-up round trip: fiu-de asks fiu-fr about the Pushkin hit.
+    let mut de = InvestigatorClient::new(channels[0].clone());
+    let hits = de
+        .list_hits(request(
+            v1::ListHitsRequest {
+                filter: Some(v1::HitFilter {
+                    local_ref: "DE-STR-1001".into(),
+                    peer: MEMBERS[1].into(),
+                    ..Default::default()
+                }),
+                page: None,
+            },
+            Role::Investigator,
+        )?)
+        .await?
+        .into_inner()
+        .hits;
+    if let Some(hit) = hits.first() {
+        say.line(format!("Follow-up: fiu-de asks fiu-fr about hit {} (DE-STR-1001)", hit.id));
+        let fu = de
+            .request_follow_up(request(
+                v1::RequestFollowUpRequest {
+                    hit_id: hit.id,
+                    case_reference: "DE-2026-0042".into(),
+                    legal_basis: "Directive (EU) 2015/849 art. 53".into(),
+                    purpose: "confirm identity of a suspect in a money-laundering case".into(),
+                },
+                Role::Investigator,
+            )?)
+            .await?
+            .into_inner();
+        say.line(format!("  fiu-de: follow-up {} is {:?}", &fu.id[..8.min(fu.id.len())], v1::FollowUpState::try_from(fu.state).unwrap_or_default()));
+        let mut fr = InvestigatorClient::new(channels[1].clone());
+        let incoming = fr
+            .list_follow_ups(request(
+                v1::ListFollowUpsRequest {
+                    direction: v1::Direction::Incoming as i32,
+                    state: 0,
+                    page: None,
+                },
+                Role::Investigator,
+            )?)
+            .await?
+            .into_inner()
+            .follow_ups;
+        if let Some(inc) = incoming.first() {
+            say.line(format!(
+                "  fiu-fr sees case {} against its own subject(s) {:?}; it accepts",
+                inc.case_reference, inc.local_refs
+            ));
+            fr.respond_follow_up(request(
+                v1::RespondFollowUpRequest {
+                    follow_up_id: inc.id.clone(),
+                    decision: v1::Decision::Respond as i32,
+                    message: "Subject known here since 2024 (case FR-DS-2001); contact our desk via FIU.net.".into(),
+                    disclose_results: true,
+                },
+                Role::Investigator,
+            )?)
+            .await?;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let list = de
+                .list_follow_ups(request(
+                    v1::ListFollowUpsRequest {
+                        direction: v1::Direction::Outgoing as i32,
+                        state: 0,
+                        page: None,
+                    },
+                    Role::Investigator,
+                )?)
+                .await?
+                .into_inner()
+                .follow_ups;
+            if let Some(f) = list.iter().find(|f| f.id == fu.id) {
+                let state = v1::FollowUpState::try_from(f.state).unwrap_or_default();
+                if state != v1::FollowUpState::Pending && state != v1::FollowUpState::Sent {
+                    say.line(format!("  fiu-de: follow-up answered: {:?}: \"{}\"", state, f.message));
+                    report.follow_up_state = Some(state);
+                    report.follow_up_message = f.message.clone();
+                    break;
+                }
+            }
+            if Instant::now() > deadline {
+                say.line("  fiu-de: no answer within 10 s");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    say.line("Statistics (hits per peer, no identities):");
+    for (i, ch) in channels.iter().enumerate() {
+        let stats = InvestigatorClient::new(ch.clone())
+            .get_statistics(request(
+                v1::StatisticsRequest {
+                    period: v1::Period::Month as i32,
+                    since: None,
+                    until: None,
+                },
+                Role::Investigator,
+            )?)
+            .await?
+            .into_inner();
+        for row in stats.rows {
+            say.line(format!(
+                "  {} with {}: {} hits, {} follow-ups sent, {} received",
+                MEMBERS[i],
+                row.peer,
+                row.hits,
+                row.outgoing.map_or(0, |c| c.total),
+                row.incoming.map_or(0, |c| c.total)
+            ));
+            report.statistics.push((MEMBERS[i].to_owned(), row.peer, row.hits));
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        let events = n.engine.store().audit_events(1, u64::MAX).map(|e| e.len()).unwrap_or(0);
+        say.line(format!(
+            "  {}: {} audit events recorded (the signed, verifiable log arrives with the audit issue)",
+            MEMBERS[i], events
+        ));
+    }
+
+    if options.keep_running {
+        say.line("Nodes keep running. Try, in another terminal:");
+        say.line(format!("  fiu-node hits --node {} --user alice", nodes[0].endpoint()));
+        say.line(format!("  fiu-node hits --node {} --user alice --watch", nodes[1].endpoint()));
+        say.line(format!(
+            "  fiu-node lookup --node {} --user alice --case C-1 --purpose test --given Aleksandr --family Pushkin --dob 1979-06-26",
+            nodes[2].endpoint()
+        ));
+        say.line("Press Ctrl-C to stop.");
+        let _ = tokio::signal::ctrl_c().await;
+    } else {
+        say.line("Next: run with --keep-running and explore with the CLI (`fiu-node --help`).");
+    }
+    for n in nodes {
+        n.stop().await?;
+    }
+    say.line("Stopped.");
+    Ok(report)
+}

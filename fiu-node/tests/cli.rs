@@ -1,0 +1,526 @@
+//! The `fiu-node` binary, run as a user would: `init`, `--help` of every command, and the
+//! client commands against one real node started with `fiu-node serve` as a child process.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use fiu_node::config::Config;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fiu-node");
+
+/// The binary with a clean environment for its own variables.
+fn fiu() -> Command {
+    let mut c = Command::new(BIN);
+    c.env_remove("FIU_NODE")
+        .env_remove("FIU_USER")
+        .env("RUST_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    fiu().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+/// A free loopback port: bound, read and released (a tiny race with other processes is
+/// accepted; the config needs a fixed port).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn init(dir: &Path, member: &str, listen: &str) -> Output {
+    run(&[
+        "init",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--member-id",
+        member,
+        "--listen",
+        listen,
+    ])
+}
+
+mod help {
+    use super::*;
+
+    #[test]
+    fn every_command_has_help() {
+        for path in [
+            &[][..],
+            &["init"],
+            &["serve"],
+            &["show-key"],
+            &["import"],
+            &["delete"],
+            &["lookup"],
+            &["hits"],
+            &["follow-up"],
+            &["follow-up", "request"],
+            &["follow-up", "respond"],
+            &["follow-up", "list"],
+            &["stats"],
+        ] {
+            let mut args: Vec<&str> = path.to_vec();
+            args.push("--help");
+            let o = run(&args);
+            assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+            assert!(
+                stdout(&o).contains("Usage: fiu-node"),
+                "{args:?}: {}",
+                stdout(&o)
+            );
+        }
+    }
+
+    #[test]
+    fn client_commands_take_node_user_and_json() {
+        for cmd in ["import", "delete", "lookup", "hits", "stats"] {
+            let help = stdout(&run(&[cmd, "--help"]));
+            for opt in ["--node", "--user", "--json", "FIU_NODE"] {
+                assert!(help.contains(opt), "{cmd} --help lacks {opt}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_flag_is_a_usage_error() {
+        let o = run(&["hits", "--min-confidence", "lots"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    }
+}
+
+mod init {
+    use super::*;
+
+    #[test]
+    fn writes_a_config_that_loads_and_refuses_to_overwrite() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("node-a");
+        let o = init(&dir, "fiu-a", "127.0.0.1:7411");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+
+        let config = Config::load(&dir.join("config.toml")).expect("the written config loads");
+        assert_eq!(config.node.member_id, "fiu-a");
+        assert_eq!(config.node.listen.to_string(), "127.0.0.1:7411");
+        assert_eq!(config.network.epoch, 1);
+        assert!(config.peers.is_empty());
+        let text = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+        for option in [
+            "identity_key_file",
+            "secret_file",
+            "target_fpr",
+            "initial_capacity",
+            "share_categories",
+            "share_with",
+            "phone_region",
+            "max_message_bytes",
+            "max_batch_subjects",
+            "max_page_size",
+            "[[peers]]",
+            "public_key",
+        ] {
+            assert!(text.contains(option), "config lacks {option}");
+        }
+
+        // The printed key is the one show-key reads from the files.
+        let key = stdout(&run(&[
+            "show-key",
+            "--config",
+            dir.join("config.toml").to_str().unwrap(),
+        ]));
+        let key = key.trim();
+        assert_eq!(key.len(), 64, "{key}");
+        assert!(out.contains(key), "{out}");
+        assert!(out.contains("fiu-a"));
+        assert!(
+            out.contains("same secret") || out.contains("SAME secret"),
+            "{out}"
+        );
+        assert!(out.contains("fiu-node serve --config"), "{out}");
+
+        #[cfg(unix)]
+        for f in ["identity.key", "network.secret"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{f} is readable by others: {mode:o}");
+        }
+
+        let before = std::fs::read(dir.join("identity.key")).unwrap();
+        let again = init(&dir, "fiu-a", "127.0.0.1:7411");
+        assert_eq!(again.status.code(), Some(1));
+        assert!(
+            stderr(&again).contains("already exists"),
+            "{}",
+            stderr(&again)
+        );
+        assert_eq!(
+            std::fs::read(dir.join("identity.key")).unwrap(),
+            before,
+            "the key was overwritten"
+        );
+    }
+
+    #[test]
+    fn copies_a_given_network_secret_and_refuses_a_bad_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let secret = tmp.path().join("shared.secret");
+        let hex = "ab".repeat(32);
+        std::fs::write(&secret, format!("{hex}\n")).unwrap();
+        let dir = tmp.path().join("b");
+        let o = run(&[
+            "init",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--member-id",
+            "fiu-b",
+            "--network-secret",
+            secret.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("network.secret")).unwrap(),
+            hex
+        );
+        assert!(!stdout(&o).contains("NEW network secret"));
+
+        std::fs::write(&secret, "not hex").unwrap();
+        let dir = tmp.path().join("c");
+        let o = run(&[
+            "init",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--member-id",
+            "fiu-c",
+            "--network-secret",
+            secret.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("64 hex characters"), "{}", stderr(&o));
+        assert!(!dir.join("identity.key").exists() && !dir.join("config.toml").exists());
+    }
+
+    #[test]
+    fn refuses_a_bad_member_id() {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = init(&tmp.path().join("x"), "FIU A", "127.0.0.1:7400");
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("--member-id"), "{}", stderr(&o));
+    }
+
+    #[test]
+    fn serve_names_the_file_and_field_of_a_bad_config() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        assert!(init(&dir, "fiu-d", "127.0.0.1:7400").status.success());
+        let path = dir.join("config.toml");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("# target_fpr = 1e-6", "target_fpr = 0.9");
+        std::fs::write(&path, text).unwrap();
+        let o = run(&["serve", "--config", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        let e = stderr(&o);
+        assert!(
+            e.contains("config.toml") && e.contains("filter.target_fpr"),
+            "{e}"
+        );
+    }
+}
+
+/// A `fiu-node serve` child process, killed when dropped (also on a failed assertion).
+struct ServeGuard {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for ServeGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServeGuard {
+    fn start(config: &Path, log: PathBuf) -> ServeGuard {
+        let file = std::fs::File::create(&log).unwrap();
+        let child = fiu()
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("serve starts");
+        ServeGuard { child, log }
+    }
+
+    /// Waits up to 10 s until the port accepts connections.
+    fn wait_ready(&mut self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "serve exited with {status}: {}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node did not listen within 10 s: {}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+mod against_a_node {
+    use super::*;
+
+    #[test]
+    fn import_query_and_delete() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("node");
+        let port = free_port();
+        let o = init(&dir, "fiu-a", &format!("127.0.0.1:{port}"));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut node = ServeGuard::start(&dir.join("config.toml"), tmp.path().join("serve.log"));
+        node.wait_ready(port);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = |args: &[&str]| -> Output {
+            let mut all = vec!["--node", url.as_str(), "--user", "alice"];
+            all.extend_from_slice(args);
+            run(&all)
+        };
+
+        // JSON lines with one line that is not JSON and one subject the node refuses.
+        let data = tmp.path().join("subjects.jsonl");
+        std::fs::write(
+            &data,
+            concat!(
+                r#"{"local_ref":"R1","category":"suspect","type":"account","iban":"DE89 3704 0044 0532 0130 00"}"#, "\n",
+                "this line is not JSON\n",
+                r#"{"local_ref":"R2","category":"suspect","type":"person","given_name":"Ann","family_name":"Doe","birth_date":"1980-03-14"}"#, "\n",
+                r#"{"local_ref":"R3","category":"suspect","type":"account","iban":"DE00 3704 0044 0532 0130 00"}"#, "\n",
+            ),
+        )
+        .unwrap();
+        let o = client(&["import", "--format", "jsonl", data.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "refusals give exit code 3: {out}{}",
+            stderr(&o)
+        );
+        assert!(
+            out.starts_with(
+                "subjects.jsonl: 2 imported, 0 updated, 0 unchanged, 2 refused (4 records read)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("subjects.jsonl: line 2, column"),
+            "the bad line is named: {out}"
+        );
+        assert!(
+            out.contains("line 4 (R3): account.iban"),
+            "the node's error is mapped back to the line: {out}"
+        );
+        assert!(!out.contains("DE00"), "no value is echoed: {out}");
+
+        // Again, as JSON: nothing changes.
+        let o = client(&[
+            "--json",
+            "import",
+            "--format",
+            "jsonl",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(3));
+        let summary: serde_json::Value =
+            serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+        assert_eq!(summary["unchanged"], 2);
+        assert_eq!(summary["imported"], 0);
+        assert_eq!(summary["refused"], 2);
+        assert_eq!(summary["errors"][0]["record_refused"], true);
+
+        // A clean file exits 0.
+        let clean = tmp.path().join("clean.jsonl");
+        std::fs::write(
+            &clean,
+            r#"{"local_ref":"R9","category":"associate","type":"email","address":"x@example.org"}"#,
+        )
+        .unwrap();
+        let o = client(&["import", "--format", "jsonl", clean.to_str().unwrap()]);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("1 imported"), "{}", stdout(&o));
+
+        // CSV through a mapping.
+        let o = client(&[
+            "import",
+            "--format",
+            "csv",
+            "--mapping",
+            fixture("mapping.toml").to_str().unwrap(),
+            fixture("people.csv").to_str().unwrap(),
+        ]);
+        assert!(
+            stdout(&o).contains("people.csv: "),
+            "{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+        let o = client(&[
+            "import",
+            "--format",
+            "csv",
+            fixture("people.csv").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("--mapping"), "{}", stderr(&o));
+
+        // No peers: no hits, and a look-up says so.
+        let o = client(&["hits", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "", "no hits, no lines");
+        let o = client(&[
+            "lookup",
+            "--case",
+            "C-1",
+            "--purpose",
+            "test",
+            "--iban",
+            "DE89 3704 0044 0532 0130 00",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains("no hit at any of 0 peers"),
+            "{}",
+            stdout(&o)
+        );
+        let subject = tmp.path().join("subject.json");
+        std::fs::write(
+            &subject,
+            r#"{"type":"person","family_name":"Doe","birth_date":"1980-03-14"}"#,
+        )
+        .unwrap();
+        let o = client(&[
+            "--json",
+            "lookup",
+            "--case",
+            "C-1",
+            "--purpose",
+            "test",
+            "--subject",
+            subject.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let answer: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(answer["peers_probed"], 0);
+        assert_eq!(answer["hits"], serde_json::json!([]));
+
+        // The node's refusals come back as `error: CODE: message`.
+        let o = client(&[
+            "lookup",
+            "--case",
+            "",
+            "--purpose",
+            "test",
+            "--iban",
+            "DE89370400440532013000",
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).starts_with("error: INVALID_ARGUMENT: "),
+            "{}",
+            stderr(&o)
+        );
+        let o = client(&[
+            "follow-up",
+            "respond",
+            "--id",
+            "nope",
+            "--decision",
+            "decline",
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).starts_with("error: NOT_FOUND: "),
+            "{}",
+            stderr(&o)
+        );
+
+        let o = client(&["follow-up", "list", "--json"]);
+        assert!(
+            o.status.success() && stdout(&o).is_empty(),
+            "{}",
+            stderr(&o)
+        );
+        let o = client(&["stats", "--period", "week"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+
+        let o = client(&[
+            "--json",
+            "delete",
+            "--reason",
+            "test clean-up",
+            "R1",
+            "R-unknown",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let d: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(d["deleted"], 1);
+        assert_eq!(d["not_found"], serde_json::json!(["R-unknown"]));
+    }
+
+    #[test]
+    fn a_closed_port_is_a_clear_connection_error() {
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let o = run(&["hits", "--node", &url, "--user", "alice"]);
+        assert_eq!(o.status.code(), Some(1));
+        let e = stderr(&o);
+        assert!(
+            e.starts_with(&format!("error: cannot connect to the node at {url}")),
+            "{e}"
+        );
+        let o = run(&[
+            "lookup",
+            "--node",
+            &url,
+            "--user",
+            "alice",
+            "--case",
+            "C",
+            "--purpose",
+            "p",
+            "--email",
+            "a@b.org",
+        ]);
+        assert!(stderr(&o).contains("cannot connect"), "{}", stderr(&o));
+    }
+}
