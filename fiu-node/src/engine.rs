@@ -835,6 +835,17 @@ impl Engine {
             return Err(EngineError::InvalidArgument("purpose is required for a look-up".into()));
         }
         let keys = derive(subject, &self.settings.key_options);
+        if keys.keys.is_empty() {
+            let fields: Vec<String> = keys.refused.iter().map(|e| e.to_string()).collect();
+            return Err(EngineError::InvalidArgument(if fields.is_empty() {
+                format!(
+                    "the {} yields no match key: it needs a valid identifier, or a name with a full date of birth",
+                    subject.record.type_name()
+                )
+            } else {
+                format!("the {} yields no match key: {}", subject.record.type_name(), fields.join("; "))
+            }));
+        }
         let tokens = tokens_of(&keys.keys, &self.tokeniser);
         let mut hits = Vec::new();
         {

@@ -198,8 +198,8 @@ async fn serve(config: Config, engine: Arc<Engine>, listener: TcpListener, shutd
         .add_service(health_service)
         .add_service(reflection)
         .add_service(IngestServer::new(IngestService::new(engine.clone())).max_decoding_message_size(max).max_encoding_message_size(max))
-        .add_service(PeeringServer::new(PeeringService::new(engine.clone(), policy)).max_decoding_message_size(max).max_encoding_message_size(max))
-        .add_service(InvestigatorServer::new(InvestigatorService::new(engine.clone(), links)).max_decoding_message_size(max).max_encoding_message_size(max));
+        .add_service(PeeringServer::new(PeeringService::new(engine.clone(), policy, shutdown.clone())).max_decoding_message_size(max).max_encoding_message_size(max))
+        .add_service(InvestigatorServer::new(InvestigatorService::new(engine.clone(), links, shutdown.clone())).max_decoding_message_size(max).max_encoding_message_size(max));
     let mut stop = shutdown.clone();
     let result = router
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

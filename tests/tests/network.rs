@@ -137,7 +137,6 @@ mod hits {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: WatchHits ignores filter.since and never replays stored hits"]
     async fn watching_hits_since_a_time_replays_the_stored_ones_first() {
         let net = Network::start(2).await;
         let (a, b) = (net.node("fiu-a"), net.node("fiu-b"));
@@ -312,7 +311,6 @@ mod follow_ups {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: a declined answer's withheld results show as unspecified at the requester"]
     async fn a_declined_follow_up_shows_its_results_as_withheld() {
         let net = two_nodes_sharing_two_subjects().await;
         let (a, b) = (net.node("fiu-a"), net.node("fiu-b"));
@@ -394,7 +392,6 @@ mod resilience {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: RunningNode::stop hangs while a peer follows the node's updates"]
     async fn a_restarted_node_catches_up_without_duplicating_hits() {
         let mut net = Network::start(2).await;
         net.node("fiu-a")
@@ -448,7 +445,6 @@ mod resilience {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: RunningNode::stop hangs while a peer follows the node's updates"]
     async fn a_restarted_node_learns_what_a_peer_published_while_it_was_down() {
         let mut net = Network::start(2).await;
         net.node("fiu-b")
@@ -503,7 +499,6 @@ mod resilience {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: RunningNode::stop hangs while a peer follows the node's updates"]
     async fn a_stopped_peer_does_not_stop_the_others() {
         let mut net = Network::start(3).await;
         for id in ["fiu-a", "fiu-b", "fiu-c"] {
@@ -667,7 +662,6 @@ mod bad_input {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: a look-up whose record yields no key answers `no hit` instead of INVALID_ARGUMENT"]
     async fn a_look_up_of_an_unusable_record_is_refused() {
         let net = Network::start(1).await;
         let e = net
@@ -828,7 +822,6 @@ mod shutdown {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: RunningNode::stop hangs while a peer follows the node's updates"]
     async fn a_node_stops_promptly_while_its_peers_follow_it() {
         let mut net = Network::start(2).await;
         net.node("fiu-a").holds_filters_of_all_peers().await;
@@ -837,7 +830,6 @@ mod shutdown {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: RunningNode::stop hangs while an investigator's WatchHits stream is open"]
     async fn a_node_stops_promptly_while_an_investigator_watches_hits() {
         let mut net = Network::start(1).await;
         let mut watch = net.node("fiu-a").watch_hits().await;

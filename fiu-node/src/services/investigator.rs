@@ -9,12 +9,12 @@ use fiu_proto::limits;
 use fiu_proto::v1::{self, investigator_server::Investigator};
 use matcher::Subject;
 use matcher::subject::{Category, Record};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::{blocking, follow_up_message, hit_message, millis, strength_message};
+use super::{blocking, follow_up_message, forward, hit_message, millis, next_event, strength_message};
 use crate::auth::{Role, require};
 use crate::engine::Engine;
 use crate::peers::{PeerLinks, deliver_follow_up};
@@ -30,12 +30,14 @@ const WATCH_BUFFER: usize = 256;
 pub struct InvestigatorService {
     engine: Arc<Engine>,
     links: PeerLinks,
+    shutdown: watch::Receiver<bool>,
 }
 
 impl InvestigatorService {
-    /// A service over `engine`, reaching peers through `links`.
-    pub fn new(engine: Arc<Engine>, links: PeerLinks) -> Self {
-        InvestigatorService { engine, links }
+    /// A service over `engine`, reaching peers through `links`; its watch streams end
+    /// (UNAVAILABLE) when `shutdown` turns true.
+    pub fn new(engine: Arc<Engine>, links: PeerLinks, shutdown: watch::Receiver<bool>) -> Self {
+        InvestigatorService { engine, links, shutdown }
     }
 }
 
@@ -184,28 +186,62 @@ impl Investigator for InvestigatorService {
     async fn watch_hits(&self, request: Request<v1::WatchHitsRequest>) -> Result<Response<Self::WatchHitsStream>, Status> {
         require(&request, Role::Investigator)?;
         let q = hit_query(request.get_ref().filter.as_ref())?;
+        if q.until_ms.is_some() {
+            return Err(Status::invalid_argument("filter.until cannot be used when watching"));
+        }
+        // Subscribe before reading the stored hits, so nothing falls between the two; a hit
+        // seen in both is sent once.
         let mut rx = self.engine.watch_hits();
+        let stored = match q.since_ms {
+            Some(_) => {
+                let engine = self.engine.clone();
+                let mut page = q.clone();
+                page.limit = limits::MAX_PAGE_SIZE as usize;
+                blocking(move || {
+                    let mut all = Vec::new();
+                    loop {
+                        let batch = engine.store().list_hits(&page)?;
+                        let done = batch.len() < page.limit;
+                        page.after_id = batch.last().map(|h| h.id);
+                        all.extend(batch);
+                        if done {
+                            return Ok(all);
+                        }
+                    }
+                })
+                .await?
+            }
+            None => Vec::new(),
+        };
         let (tx, out) = mpsc::channel(WATCH_BUFFER);
+        let mut shutdown = self.shutdown.clone();
         tokio::spawn(async move {
-            loop {
-                match rx.recv().await {
-                    Ok(hit) if matches(&q, &hit) => {
-                        if tx.send(Ok(hit_message(&hit))).await.is_err() {
+            let mut sent = std::collections::HashSet::new();
+            for hit in stored {
+                sent.insert(hit.id);
+                if !forward(&tx, Ok(hit_message(&hit)), &mut shutdown).await {
+                    return;
+                }
+            }
+            while let Some(event) = next_event(&mut rx, &mut shutdown).await {
+                match event {
+                    Ok(hit) if matches(&q, &hit) && !sent.contains(&hit.id) => {
+                        if !forward(&tx, Ok(hit_message(&hit)), &mut shutdown).await {
                             return;
                         }
                     }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        let _ = tx
-                            .send(Err(Status::resource_exhausted(format!(
-                                "watcher fell {n} hits behind; catch up with ListHits and watch again"
-                            ))))
-                            .await;
+                        let status = Status::resource_exhausted(format!(
+                            "watcher fell {n} hits behind; catch up with ListHits and watch again"
+                        ));
+                        forward(&tx, Err(status), &mut shutdown).await;
                         return;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
             }
+            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(out))))
     }
@@ -269,28 +305,60 @@ impl Investigator for InvestigatorService {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let (dir, st) = (direction(req.direction)?, state(req.state)?);
+        let since = req.since.as_ref().map(millis);
         let mut rx = self.engine.watch_follow_ups();
+        let stored = match since {
+            Some(since) => {
+                let engine = self.engine.clone();
+                blocking(move || {
+                    let mut all = Vec::new();
+                    let mut q = FollowUpQuery {
+                        direction: dir,
+                        state: st,
+                        after_cursor: None,
+                        limit: limits::MAX_PAGE_SIZE as usize,
+                    };
+                    loop {
+                        let batch = engine.store().list_follow_ups(&q)?;
+                        let done = batch.len() < q.limit;
+                        q.after_cursor = batch.last().map(|(c, _)| *c);
+                        all.extend(batch.into_iter().map(|(_, f)| f).filter(|f| f.updated_ms >= since));
+                        if done {
+                            return Ok(all);
+                        }
+                    }
+                })
+                .await?
+            }
+            None => Vec::new(),
+        };
         let (tx, out) = mpsc::channel(WATCH_BUFFER);
+        let mut shutdown = self.shutdown.clone();
         tokio::spawn(async move {
-            loop {
-                match rx.recv().await {
+            for f in stored {
+                if !forward(&tx, Ok(follow_up_message(&f)), &mut shutdown).await {
+                    return;
+                }
+            }
+            while let Some(event) = next_event(&mut rx, &mut shutdown).await {
+                match event {
                     Ok(f) if dir.is_none_or(|d| d == f.direction) && st.is_none_or(|s| s == f.state) => {
-                        if tx.send(Ok(follow_up_message(&f))).await.is_err() {
+                        if !forward(&tx, Ok(follow_up_message(&f)), &mut shutdown).await {
                             return;
                         }
                     }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        let _ = tx
-                            .send(Err(Status::resource_exhausted(format!(
-                                "watcher fell {n} changes behind; catch up with ListFollowUps and watch again"
-                            ))))
-                            .await;
+                        let status = Status::resource_exhausted(format!(
+                            "watcher fell {n} changes behind; catch up with ListFollowUps and watch again"
+                        ));
+                        forward(&tx, Err(status), &mut shutdown).await;
                         return;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
             }
+            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(out))))
     }

@@ -36,6 +36,40 @@ pub fn status(e: EngineError) -> Status {
     }
 }
 
+/// Sends one stream item unless the node is shutting down first. Returns false when the
+/// stream is over (the client left, or shutdown: then the client gets UNAVAILABLE).
+pub async fn forward<T>(
+    tx: &tokio::sync::mpsc::Sender<Result<T, Status>>,
+    item: Result<T, Status>,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    if *shutdown.borrow() {
+        let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
+        return false;
+    }
+    tokio::select! {
+        sent = tx.send(item) => sent.is_ok(),
+        _ = shutdown.wait_for(|s| *s) => {
+            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
+            false
+        }
+    }
+}
+
+/// Waits for the next broadcast event, or for shutdown (`None`).
+pub async fn next_event<T: Clone>(
+    rx: &mut tokio::sync::broadcast::Receiver<T>,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Option<Result<T, tokio::sync::broadcast::error::RecvError>> {
+    if *shutdown.borrow() {
+        return None;
+    }
+    tokio::select! {
+        r = rx.recv() => Some(r),
+        _ = shutdown.wait_for(|s| *s) => None,
+    }
+}
+
 /// Runs blocking engine work off the async threads.
 pub async fn blocking<T, F>(f: F) -> Result<T, Status>
 where
@@ -108,6 +142,8 @@ pub fn follow_up_message(f: &FollowUpRecord) -> v1::FollowUp {
             finding: match f.token_found.get(i) {
                 Some(true) => v1::TokenFinding::Found,
                 Some(false) => v1::TokenFinding::NotFound,
+                // Answered without results: the answering investigator withheld them.
+                None if answered => v1::TokenFinding::Withheld,
                 None => v1::TokenFinding::Unspecified,
             } as i32,
         })

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use fiu_proto::limits;
 use fiu_proto::v1::{self, peering_server::Peering};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::{blocking, timestamp};
+use super::{blocking, forward, next_event, timestamp};
 use crate::auth::{Caller, Role, require};
 use crate::config::PolicySection;
 use crate::engine::{Engine, FilterUpdate, delta_message, snapshot_header};
@@ -27,12 +27,14 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'stati
 pub struct PeeringService {
     engine: Arc<Engine>,
     policy: Arc<PolicySection>,
+    shutdown: watch::Receiver<bool>,
 }
 
 impl PeeringService {
-    /// A service over `engine` that shares its filter as `policy` says.
-    pub fn new(engine: Arc<Engine>, policy: Arc<PolicySection>) -> Self {
-        PeeringService { engine, policy }
+    /// A service over `engine` that shares its filter as `policy` says; its update streams
+    /// end (UNAVAILABLE) when `shutdown` turns true.
+    pub fn new(engine: Arc<Engine>, policy: Arc<PolicySection>, shutdown: watch::Receiver<bool>) -> Self {
+        PeeringService { engine, policy, shutdown }
     }
 
     /// The calling peer, if it is a configured member.
@@ -131,39 +133,40 @@ impl Peering for PeeringService {
         let (backlog, mut live) = self.engine.own_updates_since(req.after_sequence);
         let member = self.engine.member_id().to_owned();
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let mut shutdown = self.shutdown.clone();
         tracing::info!(peer = %caller.name, after = req.after_sequence, backlog = backlog.len(), "peer subscribed");
         tokio::spawn(async move {
             let mut last = req.after_sequence;
             for update in backlog {
                 last = update.seq();
                 for m in update_messages(&member, &update) {
-                    if tx.send(Ok(m)).await.is_err() {
+                    if !forward(&tx, Ok(m), &mut shutdown).await {
                         return;
                     }
                 }
             }
-            loop {
-                match live.recv().await {
+            while let Some(event) = next_event(&mut live, &mut shutdown).await {
+                match event {
                     Ok(update) if update.seq() <= last => continue,
                     Ok(update) => {
                         last = update.seq();
                         for m in update_messages(&member, &update) {
-                            if tx.send(Ok(m)).await.is_err() {
+                            if !forward(&tx, Ok(m), &mut shutdown).await {
                                 return;
                             }
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        let _ = tx
-                            .send(Err(Status::resource_exhausted(format!(
-                                "subscriber fell {n} updates behind; subscribe again from sequence {last}"
-                            ))))
-                            .await;
+                        let status = Status::resource_exhausted(format!(
+                            "subscriber fell {n} updates behind; subscribe again from sequence {last}"
+                        ));
+                        forward(&tx, Err(status), &mut shutdown).await;
                         return;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
             }
+            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
