@@ -369,7 +369,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
             .follow_ups;
         if let Some(inc) = incoming.first() {
             say.line(format!(
-                "  fiu-fr sees case {} against its own subject(s) {:?}; it accepts",
+                "  fiu-fr sees case {} against its own subject(s) {:?}; it answers",
                 inc.case_reference, inc.local_refs
             ));
             fr.respond_follow_up(request(

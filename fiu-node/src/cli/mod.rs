@@ -75,6 +75,8 @@ pub enum LogFormat {
 /// The commands. See the module doc for how to add one.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a local network of three FIU nodes with synthetic subjects and live hits.
+    Demo(DemoArgs),
     /// Create a node's directory: identity key, network secret and a commented config file.
     Init(node::InitArgs),
     /// Run the node until Ctrl-C.
@@ -94,6 +96,20 @@ pub enum Command {
     FollowUp(follow_up::FollowUpArgs),
     /// Hit and follow-up counts per peer per period (investigator).
     Stats(investigate::StatsArgs),
+}
+
+/// Options of `fiu-node demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the nodes' keys and databases in this directory (default: a temporary one).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+    /// Synthetic background subjects loaded at each node.
+    #[arg(long, default_value_t = 2000)]
+    pub background: usize,
+    /// Keep the nodes running after the tour, for exploring with the CLI, until Ctrl-C.
+    #[arg(long)]
+    pub keep_running: bool,
 }
 
 /// How a command that did not fail ended.
@@ -118,6 +134,9 @@ pub enum CliError {
     /// The node could not start or failed while serving.
     #[error(transparent)]
     Node(#[from] crate::server::NodeError),
+    /// The demo failed.
+    #[error("demo: {0}")]
+    Demo(#[from] crate::demo::DemoError),
     /// A CSV mapping file is unusable.
     #[error(transparent)]
     Mapping(#[from] crate::import::MappingError),
@@ -202,6 +221,23 @@ pub fn run(cli: Cli) -> ExitCode {
 pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let client = &cli.client;
     match cli.command {
+        Command::Demo(args) => {
+            let report = crate::demo::run(crate::demo::DemoOptions {
+                dir: args.dir,
+                background: args.background,
+                keep_running: args.keep_running,
+                verbose: true,
+            })
+            .await?;
+            let missing = crate::demo::expected_hits().difference(&report.hits).count();
+            if missing > 0 {
+                return Err(CliError::BadArgument {
+                    flag: "demo".into(),
+                    reason: format!("{missing} expected hits did not appear"),
+                });
+            }
+            Ok(Outcome::Success)
+        }
         Command::Init(args) => node::init(args),
         Command::Serve(args) => node::serve(args).await,
         Command::ShowKey(args) => node::show_key(args),
