@@ -69,18 +69,34 @@ impl fmt::Display for Caller {
 }
 
 fn header<'a, T>(req: &'a Request<T>, key: &str) -> Option<&'a str> {
-    req.metadata().get(key).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    req.metadata()
+        .get(key)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// Identifies the caller of `req` (development mode: from metadata).
 pub fn caller<T>(req: &Request<T>) -> Result<Caller, Status> {
-    let role = header(req, ROLE_HEADER)
-        .ok_or_else(|| Status::unauthenticated(format!("no caller identity: `{ROLE_HEADER}` metadata is missing")))?;
-    let role = Role::parse(role).ok_or_else(|| Status::unauthenticated(format!("unknown role in `{ROLE_HEADER}`")))?;
-    let key = if role == Role::Peer { MEMBER_HEADER } else { USER_HEADER };
-    let name = header(req, key).ok_or_else(|| Status::unauthenticated(format!("no caller identity: `{key}` metadata is missing")))?;
+    let role = header(req, ROLE_HEADER).ok_or_else(|| {
+        Status::unauthenticated(format!(
+            "no caller identity: `{ROLE_HEADER}` metadata is missing"
+        ))
+    })?;
+    let role = Role::parse(role)
+        .ok_or_else(|| Status::unauthenticated(format!("unknown role in `{ROLE_HEADER}`")))?;
+    let key = if role == Role::Peer {
+        MEMBER_HEADER
+    } else {
+        USER_HEADER
+    };
+    let name = header(req, key).ok_or_else(|| {
+        Status::unauthenticated(format!("no caller identity: `{key}` metadata is missing"))
+    })?;
     if name.len() > 128 {
-        return Err(Status::unauthenticated(format!("`{key}` is longer than 128 bytes")));
+        return Err(Status::unauthenticated(format!(
+            "`{key}` is longer than 128 bytes"
+        )));
     }
     Ok(Caller {
         role,
@@ -104,8 +120,13 @@ pub fn require<T>(req: &Request<T>, role: Role) -> Result<Caller, Status> {
 /// Adds development-mode identity metadata to an outgoing request.
 pub fn identify<T>(req: &mut Request<T>, role: Role, name: &str) -> Result<(), Status> {
     let bad = |_| Status::invalid_argument("caller name is not valid metadata");
-    req.metadata_mut().insert(ROLE_HEADER, role.as_str().parse().map_err(bad)?);
-    let key = if role == Role::Peer { MEMBER_HEADER } else { USER_HEADER };
+    req.metadata_mut()
+        .insert(ROLE_HEADER, role.as_str().parse().map_err(bad)?);
+    let key = if role == Role::Peer {
+        MEMBER_HEADER
+    } else {
+        USER_HEADER
+    };
     req.metadata_mut().insert(key, name.parse().map_err(bad)?);
     Ok(())
 }

@@ -201,7 +201,10 @@ impl Config {
             reason: reason.to_owned(),
         };
         if !valid_member_id(&self.node.member_id) {
-            return Err(invalid("node.member_id", "must be 1 to 64 of a-z, 0-9, '-', '_', '.'"));
+            return Err(invalid(
+                "node.member_id",
+                "must be 1 to 64 of a-z, 0-9, '-', '_', '.'",
+            ));
         }
         if !(self.filter.target_fpr > 0.0 && self.filter.target_fpr < 0.5) {
             return Err(invalid("filter.target_fpr", "must be between 0 and 0.5"));
@@ -216,29 +219,49 @@ impl Config {
         let mut seen = std::collections::BTreeSet::new();
         for (i, p) in self.peers.iter().enumerate() {
             if !valid_member_id(&p.member_id) {
-                return Err(invalid(&format!("peers[{i}].member_id"), "must be 1 to 64 of a-z, 0-9, '-', '_', '.'"));
+                return Err(invalid(
+                    &format!("peers[{i}].member_id"),
+                    "must be 1 to 64 of a-z, 0-9, '-', '_', '.'",
+                ));
             }
             if p.member_id == self.node.member_id {
-                return Err(invalid(&format!("peers[{i}].member_id"), "is this node's own id"));
+                return Err(invalid(
+                    &format!("peers[{i}].member_id"),
+                    "is this node's own id",
+                ));
             }
             if !seen.insert(&p.member_id) {
                 return Err(invalid(&format!("peers[{i}].member_id"), "appears twice"));
             }
             if !(p.endpoint.starts_with("http://") || p.endpoint.starts_with("https://")) {
-                return Err(invalid(&format!("peers[{i}].endpoint"), "must start with http:// or https://"));
+                return Err(invalid(
+                    &format!("peers[{i}].endpoint"),
+                    "must start with http:// or https://",
+                ));
             }
-            crate::identity::PublicKey::from_hex("key", &p.public_key)
-                .map_err(|_| invalid(&format!("peers[{i}].public_key"), "is not a valid Ed25519 public key (64 hex characters)"))?;
+            crate::identity::PublicKey::from_hex("key", &p.public_key).map_err(|_| {
+                invalid(
+                    &format!("peers[{i}].public_key"),
+                    "is not a valid Ed25519 public key (64 hex characters)",
+                )
+            })?;
         }
         if self.limits.max_batch_subjects == 0 || self.limits.max_page_size == 0 {
-            return Err(invalid("limits", "batch and page limits must be at least 1"));
+            return Err(invalid(
+                "limits",
+                "batch and page limits must be at least 1",
+            ));
         }
         Ok(())
     }
 
     /// A path from the config, resolved against `data_dir` when relative.
     pub fn data_path(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { self.node.data_dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.node.data_dir.join(p)
+        }
     }
 
     /// The SQLite database file.
@@ -251,9 +274,9 @@ impl Config {
 pub fn valid_member_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        })
 }
 
 #[cfg(test)]
@@ -273,7 +296,10 @@ epoch = 1
     #[test]
     fn defaults_apply_to_a_minimal_file() {
         let c = Config::parse(MINIMAL, "test").unwrap();
-        assert_eq!(c.policy.share_categories, vec![Category::Suspect, Category::Associate]);
+        assert_eq!(
+            c.policy.share_categories,
+            vec![Category::Suspect, Category::Associate]
+        );
         assert!(c.policy.shares_with("anyone"));
         assert_eq!(c.filter.target_fpr, 1e-6);
     }
@@ -283,10 +309,14 @@ epoch = 1
         let bad = MINIMAL.replace("fiu-a\"", "FIU A\"");
         let e = Config::parse(&bad, "x.toml").unwrap_err().to_string();
         assert!(e.contains("node.member_id"), "{e}");
-        let bad = format!("{MINIMAL}\n[[peers]]\nmember_id = \"fiu-b\"\nendpoint = \"127.0.0.1:1\"\npublic_key = \"00\"\n");
+        let bad = format!(
+            "{MINIMAL}\n[[peers]]\nmember_id = \"fiu-b\"\nendpoint = \"127.0.0.1:1\"\npublic_key = \"00\"\n"
+        );
         let e = Config::parse(&bad, "x.toml").unwrap_err().to_string();
         assert!(e.contains("peers[0].endpoint"), "{e}");
-        let e = Config::parse(&format!("{MINIMAL}\nsurprise = 1\n"), "x.toml").unwrap_err().to_string();
+        let e = Config::parse(&format!("{MINIMAL}\nsurprise = 1\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("surprise"), "{e}");
     }
 }

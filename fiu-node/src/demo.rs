@@ -18,7 +18,9 @@ use tonic::Request;
 use tonic::transport::Channel;
 
 use crate::auth::{Role, identify};
-use crate::config::{Config, FilterSection, LimitsSection, NetworkSection, NodeSection, PeerSection, PolicySection};
+use crate::config::{
+    Config, FilterSection, LimitsSection, NetworkSection, NodeSection, PeerSection, PolicySection,
+};
 use crate::identity::Identity;
 use crate::server::{NodeError, RunningNode, spawn_on};
 
@@ -81,25 +83,64 @@ pub enum DemoError {
 pub fn shared_subjects() -> Vec<(usize, serde_json::Value)> {
     vec![
         // A Russian name in Latin letters at one FIU and in Cyrillic, with a dotted date, at another.
-        (0, json!({"local_ref":"DE-STR-1001","category":"suspect","type":"person","given_name":"Aleksandr","family_name":"Pushkin","birth_date":"1979-06-26","nationalities":["RU"]})),
-        (1, json!({"local_ref":"FR-DS-2001","category":"suspect","type":"person","given_name":"Александр","family_name":"Пушкин","birth_date":"26.06.1979"})),
+        (
+            0,
+            json!({"local_ref":"DE-STR-1001","category":"suspect","type":"person","given_name":"Aleksandr","family_name":"Pushkin","birth_date":"1979-06-26","nationalities":["RU"]}),
+        ),
+        (
+            1,
+            json!({"local_ref":"FR-DS-2001","category":"suspect","type":"person","given_name":"Александр","family_name":"Пушкин","birth_date":"26.06.1979"}),
+        ),
         // A transliteration variant, name order, and day and month swapped.
-        (0, json!({"local_ref":"DE-STR-1002","category":"suspect","type":"person","given_name":"Mohammed","family_name":"Al-Rashid","birth_date":"1985-03-12"})),
-        (2, json!({"local_ref":"GR-ANA-3001","category":"associate","type":"person","given_name":"Alrashid","family_name":"Muhammad","birth_date":"1985-12-03"})),
+        (
+            0,
+            json!({"local_ref":"DE-STR-1002","category":"suspect","type":"person","given_name":"Mohammed","family_name":"Al-Rashid","birth_date":"1985-03-12"}),
+        ),
+        (
+            2,
+            json!({"local_ref":"GR-ANA-3001","category":"associate","type":"person","given_name":"Alrashid","family_name":"Muhammad","birth_date":"1985-12-03"}),
+        ),
         // Greek script against Latin, with a typo.
-        (1, json!({"local_ref":"FR-DS-2002","category":"suspect","type":"person","given_name":"Giorgos","family_name":"Papadopolous","birth_date":"1970-01-20"})),
-        (2, json!({"local_ref":"GR-ANA-3002","category":"suspect","type":"person","given_name":"Γιώργος","family_name":"Παπαδόπουλος","birth_date":"20/01/1970"})),
+        (
+            1,
+            json!({"local_ref":"FR-DS-2002","category":"suspect","type":"person","given_name":"Giorgos","family_name":"Papadopolous","birth_date":"1970-01-20"}),
+        ),
+        (
+            2,
+            json!({"local_ref":"GR-ANA-3002","category":"suspect","type":"person","given_name":"Γιώργος","family_name":"Παπαδόπουλος","birth_date":"20/01/1970"}),
+        ),
         // A company with and without its legal form.
-        (0, json!({"local_ref":"DE-STR-1003","category":"suspect","type":"entity","name":"ACME Trading GmbH","registration_number":"HRB 12345","registration_country":"DE"})),
-        (2, json!({"local_ref":"GR-ANA-3003","category":"suspect","type":"entity","name":"Acme Trading","registration_country":"DEU"})),
+        (
+            0,
+            json!({"local_ref":"DE-STR-1003","category":"suspect","type":"entity","name":"ACME Trading GmbH","registration_number":"HRB 12345","registration_country":"DE"}),
+        ),
+        (
+            2,
+            json!({"local_ref":"GR-ANA-3003","category":"suspect","type":"entity","name":"Acme Trading","registration_country":"DEU"}),
+        ),
         // An IBAN written two ways.
-        (1, json!({"local_ref":"FR-DS-2003","category":"suspect","type":"account","iban":"DE89 3704 0044 0532 0130 00"})),
-        (2, json!({"local_ref":"GR-ANA-3004","category":"suspect","type":"account","iban":"de89370400440532013000"})),
+        (
+            1,
+            json!({"local_ref":"FR-DS-2003","category":"suspect","type":"account","iban":"DE89 3704 0044 0532 0130 00"}),
+        ),
+        (
+            2,
+            json!({"local_ref":"GR-ANA-3004","category":"suspect","type":"account","iban":"de89370400440532013000"}),
+        ),
         // An Ethereum wallet with and without its checksum case.
-        (0, json!({"local_ref":"DE-STR-1004","category":"suspect","type":"wallet","chain":"ETH","address":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"})),
-        (1, json!({"local_ref":"FR-DS-2004","category":"suspect","type":"wallet","chain":"ethereum","address":"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"})),
+        (
+            0,
+            json!({"local_ref":"DE-STR-1004","category":"suspect","type":"wallet","chain":"ETH","address":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"}),
+        ),
+        (
+            1,
+            json!({"local_ref":"FR-DS-2004","category":"suspect","type":"wallet","chain":"ethereum","address":"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"}),
+        ),
         // Known only to the first FIU: must hit nowhere.
-        (0, json!({"local_ref":"DE-STR-1005","category":"suspect","type":"person","given_name":"Hildegard","family_name":"Vogelsang","birth_date":"1962-09-30"})),
+        (
+            0,
+            json!({"local_ref":"DE-STR-1005","category":"suspect","type":"person","given_name":"Hildegard","family_name":"Vogelsang","birth_date":"1962-09-30"}),
+        ),
     ]
 }
 
@@ -129,7 +170,11 @@ struct Say {
 impl Say {
     fn line(&self, text: impl AsRef<str>) {
         if self.verbose {
-            println!("[{:>6.2}s] {}", self.start.elapsed().as_secs_f64(), text.as_ref());
+            println!(
+                "[{:>6.2}s] {}",
+                self.start.elapsed().as_secs_f64(),
+                text.as_ref()
+            );
         }
     }
 }
@@ -172,7 +217,8 @@ fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
         std::fs::create_dir_all(dir).map_err(setup)?;
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(secret.as_mut()).map_err(|e| DemoError::Setup(e.to_string()))?;
-        crate::secret_file::write_new(&secret_path, hex::encode(*secret).as_bytes()).map_err(setup)?;
+        crate::secret_file::write_new(&secret_path, hex::encode(*secret).as_bytes())
+            .map_err(setup)?;
     }
     let mut keys = Vec::new();
     for m in MEMBERS {
@@ -183,7 +229,8 @@ fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
             Identity::load(&key_path).map_err(|e| DemoError::Setup(e.to_string()))?
         } else {
             let id = Identity::generate().map_err(|e| DemoError::Setup(e.to_string()))?;
-            id.save(&key_path).map_err(|e| DemoError::Setup(e.to_string()))?;
+            id.save(&key_path)
+                .map_err(|e| DemoError::Setup(e.to_string()))?;
             id
         };
         let node_secret = node_dir.join("network.secret");
@@ -197,11 +244,23 @@ fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
 
 fn request<T>(msg: T, role: Role) -> Result<Request<T>, tonic::Status> {
     let mut r = Request::new(msg);
-    identify(&mut r, role, if role == Role::Operator { "demo-operator" } else { "demo-investigator" })?;
+    identify(
+        &mut r,
+        role,
+        if role == Role::Operator {
+            "demo-operator"
+        } else {
+            "demo-investigator"
+        },
+    )?;
     Ok(r)
 }
 
-async fn upsert(channel: &Channel, source: &str, subjects: Vec<Subject>) -> Result<v1::IngestSummary, DemoError> {
+async fn upsert(
+    channel: &Channel,
+    source: &str,
+    subjects: Vec<Subject>,
+) -> Result<v1::IngestSummary, DemoError> {
     let batches: Vec<v1::UpsertBatch> = subjects
         .chunks(fiu_proto::limits::MAX_SUBJECTS_PER_BATCH)
         .map(|c| v1::UpsertBatch {
@@ -210,7 +269,10 @@ async fn upsert(channel: &Channel, source: &str, subjects: Vec<Subject>) -> Resu
         })
         .collect();
     let mut client = IngestClient::new(channel.clone());
-    Ok(client.upsert(request(tokio_stream::iter(batches), Role::Operator)?).await?.into_inner())
+    Ok(client
+        .upsert(request(tokio_stream::iter(batches), Role::Operator)?)
+        .await?
+        .into_inner())
 }
 
 /// Runs the demo tour.
@@ -231,7 +293,11 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let keys = prepare(&dir)?;
     let mut listeners = Vec::new();
     for _ in MEMBERS {
-        listeners.push(TcpListener::bind("127.0.0.1:0").await.map_err(|e| DemoError::Setup(e.to_string()))?);
+        listeners.push(
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| DemoError::Setup(e.to_string()))?,
+        );
     }
     let ports: Vec<u16> = listeners
         .iter()
@@ -241,7 +307,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let mut nodes: Vec<RunningNode> = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
         let node = spawn_on(config_for(&dir, i, &ports, &keys), listener).await?;
-        say.line(format!("  {} listening on {} (public key {}…)", MEMBERS[i], node.endpoint(), &keys[i][..16]));
+        say.line(format!(
+            "  {} listening on {} (public key {}…)",
+            MEMBERS[i],
+            node.endpoint(),
+            &keys[i][..16]
+        ));
         nodes.push(node);
     }
     let mut channels = Vec::new();
@@ -260,7 +331,10 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     for (i, ch) in channels.iter().enumerate() {
         let mut client = InvestigatorClient::new(ch.clone());
         let mut stream = client
-            .watch_hits(request(v1::WatchHitsRequest { filter: None }, Role::Investigator)?)
+            .watch_hits(request(
+                v1::WatchHitsRequest { filter: None },
+                Role::Investigator,
+            )?)
             .await?
             .into_inner();
         let tx = hit_tx.clone();
@@ -274,18 +348,28 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         });
     }
 
-    say.line(format!("Loading {} synthetic background subjects per FIU", options.background));
+    say.line(format!(
+        "Loading {} synthetic background subjects per FIU",
+        options.background
+    ));
     for (i, ch) in channels.iter().enumerate() {
         let mut spec = synth::PopulationSpec::new(1000 + i as u64, options.background);
         spec.ref_prefix = format!("{}-BG", MEMBERS[i].to_uppercase());
-        let summary = upsert(ch, "synthetic background", synth::Population::generate(&spec)).await?;
+        let summary = upsert(
+            ch,
+            "synthetic background",
+            synth::Population::generate(&spec),
+        )
+        .await?;
         say.line(format!(
             "  {}: {} imported, {} refused",
             MEMBERS[i], summary.imported, summary.refused
         ));
     }
 
-    say.line("Adding the subjects the FIUs share, one at a time; hits appear as filters propagate:");
+    say.line(
+        "Adding the subjects the FIUs share, one at a time; hits appear as filters propagate:",
+    );
     let mut report = DemoReport::default();
     let record_hit = |report: &mut DemoReport, member: String, hit: v1::Hit, say: &Say| {
         say.line(format!(
@@ -299,7 +383,8 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         report.hits.insert((member, hit.local_ref, hit.peer));
     };
     for (i, value) in shared_subjects() {
-        let subject: Subject = serde_json::from_value(value).map_err(|e| DemoError::Setup(e.to_string()))?;
+        let subject: Subject =
+            serde_json::from_value(value).map_err(|e| DemoError::Setup(e.to_string()))?;
         say.line(format!("  {} ingests {}", MEMBERS[i], subject.local_ref));
         upsert(&channels[i], "demo case file", vec![subject]).await?;
         let pause = Instant::now() + Duration::from_millis(250);
@@ -317,7 +402,10 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     }
     let missing: Vec<_> = expected.difference(&report.hits).collect();
     if missing.is_empty() {
-        say.line(format!("All {} expected hits seen; DE-STR-1005 (known only to fiu-de) hit nowhere.", expected.len()));
+        say.line(format!(
+            "All {} expected hits seen; DE-STR-1005 (known only to fiu-de) hit nowhere.",
+            expected.len()
+        ));
     } else {
         say.line(format!("Missing hits after 20 s: {missing:?}"));
     }
@@ -340,7 +428,10 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         .into_inner()
         .hits;
     if let Some(hit) = hits.first() {
-        say.line(format!("Follow-up: fiu-de asks fiu-fr about hit {} (DE-STR-1001)", hit.id));
+        say.line(format!(
+            "Follow-up: fiu-de asks fiu-fr about hit {} (DE-STR-1001)",
+            hit.id
+        ));
         let fu = de
             .request_follow_up(request(
                 v1::RequestFollowUpRequest {
@@ -353,7 +444,11 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
             )?)
             .await?
             .into_inner();
-        say.line(format!("  fiu-de: follow-up {} is {:?}", &fu.id[..8.min(fu.id.len())], v1::FollowUpState::try_from(fu.state).unwrap_or_default()));
+        say.line(format!(
+            "  fiu-de: follow-up {} is {:?}",
+            &fu.id[..8.min(fu.id.len())],
+            v1::FollowUpState::try_from(fu.state).unwrap_or_default()
+        ));
         let mut fr = InvestigatorClient::new(channels[1].clone());
         let incoming = fr
             .list_follow_ups(request(
@@ -400,7 +495,10 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
             if let Some(f) = list.iter().find(|f| f.id == fu.id) {
                 let state = v1::FollowUpState::try_from(f.state).unwrap_or_default();
                 if state != v1::FollowUpState::Pending && state != v1::FollowUpState::Sent {
-                    say.line(format!("  fiu-de: follow-up answered: {:?}: \"{}\"", state, f.message));
+                    say.line(format!(
+                        "  fiu-de: follow-up answered: {:?}: \"{}\"",
+                        state, f.message
+                    ));
                     report.follow_up_state = Some(state);
                     report.follow_up_message = f.message.clone();
                     break;
@@ -436,11 +534,18 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
                 row.outgoing.map_or(0, |c| c.total),
                 row.incoming.map_or(0, |c| c.total)
             ));
-            report.statistics.push((MEMBERS[i].to_owned(), row.peer, row.hits));
+            report
+                .statistics
+                .push((MEMBERS[i].to_owned(), row.peer, row.hits));
         }
     }
     for (i, n) in nodes.iter().enumerate() {
-        let events = n.engine.store().audit_events(1, u64::MAX).map(|e| e.len()).unwrap_or(0);
+        let events = n
+            .engine
+            .store()
+            .audit_events(1, u64::MAX)
+            .map(|e| e.len())
+            .unwrap_or(0);
         say.line(format!(
             "  {}: {} audit events recorded (the signed, verifiable log arrives with the audit issue)",
             MEMBERS[i], events
@@ -449,8 +554,14 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
 
     if options.keep_running {
         say.line("Nodes keep running. Try, in another terminal:");
-        say.line(format!("  fiu-node hits --node {} --user alice", nodes[0].endpoint()));
-        say.line(format!("  fiu-node hits --node {} --user alice --watch", nodes[1].endpoint()));
+        say.line(format!(
+            "  fiu-node hits --node {} --user alice",
+            nodes[0].endpoint()
+        ));
+        say.line(format!(
+            "  fiu-node hits --node {} --user alice --watch",
+            nodes[1].endpoint()
+        ));
         say.line(format!(
             "  fiu-node lookup --node {} --user alice --case C-1 --purpose test --given Aleksandr --family Pushkin --dob 1979-06-26",
             nodes[2].endpoint()

@@ -30,7 +30,8 @@ use fiu_proto::v1;
 
 use crate::identity::{Identity, PublicKey};
 use crate::store::{
-    AuditEvent, NewHit, PreparedSubject, Publication, SignedBlob, Store, StoreError, StoredHit, UpsertOutcome,
+    AuditEvent, NewHit, PreparedSubject, Publication, SignedBlob, Store, StoreError, StoredHit,
+    UpsertOutcome,
 };
 
 /// Longest accepted local reference, in bytes.
@@ -244,10 +245,12 @@ impl Engine {
         let tokeniser = Tokeniser::new(&secret.epoch_key(epoch));
         let mut local: HashMap<String, LocalSubject> = HashMap::new();
         store.for_each_token(epoch, &mut |local_ref, token, shared| {
-            let entry = local.entry(local_ref.to_owned()).or_insert_with(|| LocalSubject {
-                tokens: Vec::new(),
-                shared,
-            });
+            let entry = local
+                .entry(local_ref.to_owned())
+                .or_insert_with(|| LocalSubject {
+                    tokens: Vec::new(),
+                    shared,
+                });
             entry.tokens.push(token);
         })?;
         let capacity = settings.initial_capacity;
@@ -373,7 +376,9 @@ impl Engine {
     fn load_peer_filters(&self) -> Result<(), EngineError> {
         let mut peers = self.write_peers();
         for (peer, publication) in self.store.peer_publications()? {
-            if publication.snapshot.epoch != self.settings.epoch || !self.known_peers.contains_key(&peer) {
+            if publication.snapshot.epoch != self.settings.epoch
+                || !self.known_peers.contains_key(&peer)
+            {
                 continue;
             }
             let mut filter = Filter::from_bytes(&publication.snapshot.bytes)?;
@@ -402,9 +407,17 @@ impl Engine {
         while (tokens.len() as u64) > capacity {
             capacity = capacity.saturating_mul(2);
         }
-        let mut filter = Filter::new(self.settings.epoch, FilterParams::for_capacity(capacity, self.settings.target_fpr)?);
+        let mut filter = Filter::new(
+            self.settings.epoch,
+            FilterParams::for_capacity(capacity, self.settings.target_fpr)?,
+        );
         filter.insert_batch(&tokens);
-        let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
+        let seq = own
+            .publication
+            .deltas
+            .last()
+            .map_or(own.publication.snapshot.seq, |d| d.seq)
+            + 1;
         let mut blob = SignedBlob {
             seq,
             epoch: self.settings.epoch,
@@ -439,13 +452,21 @@ impl Engine {
         }
         let mut own = self.lock_own();
         if own.filter.item_count() + tokens.len() as u64 > own.capacity {
-            own.capacity = own.capacity.saturating_mul(2).max(own.filter.item_count() + tokens.len() as u64);
+            own.capacity = own
+                .capacity
+                .saturating_mul(2)
+                .max(own.filter.item_count() + tokens.len() as u64);
             drop(own);
             // The local index already holds the new tokens: the rebuild includes them.
             return self.rebuild_own("capacity");
         }
         let delta = own.filter.insert_batch(tokens);
-        let seq = own.publication.deltas.last().map_or(own.publication.snapshot.seq, |d| d.seq) + 1;
+        let seq = own
+            .publication
+            .deltas
+            .last()
+            .map_or(own.publication.snapshot.seq, |d| d.seq)
+            + 1;
         let mut blob = SignedBlob {
             seq,
             epoch: self.settings.epoch,
@@ -453,7 +474,9 @@ impl Engine {
             bytes: delta.to_bytes(),
         };
         let digest = *blake3::hash(&blob.bytes).as_bytes();
-        blob.signature = self.identity.sign(&delta_message(&self.settings.member_id, &blob).signed_bytes());
+        blob.signature = self
+            .identity
+            .sign(&delta_message(&self.settings.member_id, &blob).signed_bytes());
         let audit = event(
             "filter.delta_published",
             "node",
@@ -467,7 +490,10 @@ impl Engine {
 
     /// What a subscriber that has applied everything up to `after_seq` needs, and a receiver
     /// for what comes next; taken atomically, so nothing falls between the two.
-    pub fn own_updates_since(&self, after_seq: u64) -> (Vec<FilterUpdate>, broadcast::Receiver<FilterUpdate>) {
+    pub fn own_updates_since(
+        &self,
+        after_seq: u64,
+    ) -> (Vec<FilterUpdate>, broadcast::Receiver<FilterUpdate>) {
         let own = self.lock_own();
         let rx = self.updates_tx.subscribe();
         let p = &own.publication;
@@ -476,7 +502,12 @@ impl Engine {
                 .chain(p.deltas.iter().cloned().map(FilterUpdate::Delta))
                 .collect()
         } else {
-            p.deltas.iter().filter(|d| d.seq > after_seq).cloned().map(FilterUpdate::Delta).collect()
+            p.deltas
+                .iter()
+                .filter(|d| d.seq > after_seq)
+                .cloned()
+                .map(FilterUpdate::Delta)
+                .collect()
         };
         (backlog, rx)
     }
@@ -497,7 +528,14 @@ impl Engine {
         let peers = self.read_peers();
         let mut out: Vec<_> = peers
             .iter()
-            .map(|(p, f)| (p.clone(), f.seq, f.filter.item_count(), f.filter.estimated_fpr()))
+            .map(|(p, f)| {
+                (
+                    p.clone(),
+                    f.seq,
+                    f.filter.item_count(),
+                    f.filter.estimated_fpr(),
+                )
+            })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
@@ -509,7 +547,12 @@ impl Engine {
     }
 
     /// Validates, keys, stores and publishes a batch; probes the new subjects.
-    pub fn ingest(&self, subjects: Vec<Subject>, actor: &str, source: &str) -> Result<IngestReport, EngineError> {
+    pub fn ingest(
+        &self,
+        subjects: Vec<Subject>,
+        actor: &str,
+        source: &str,
+    ) -> Result<IngestReport, EngineError> {
         let mut report = IngestReport::default();
         let mut prepared: Vec<PreparedSubject> = Vec::with_capacity(subjects.len());
         let mut seen = HashSet::new();
@@ -523,12 +566,16 @@ impl Engine {
             };
             if subject.local_ref.trim().is_empty() || subject.local_ref.len() > MAX_LOCAL_REF_LEN {
                 report.refused += 1;
-                report.issues.push(refuse("local_ref", "must be 1 to 256 bytes"));
+                report
+                    .issues
+                    .push(refuse("local_ref", "must be 1 to 256 bytes"));
                 continue;
             }
             if !seen.insert(subject.local_ref.clone()) {
                 report.refused += 1;
-                report.issues.push(refuse("local_ref", "appears twice in this batch"));
+                report
+                    .issues
+                    .push(refuse("local_ref", "appears twice in this batch"));
                 continue;
             }
             let keys = derive(&subject, &self.settings.key_options);
@@ -571,7 +618,9 @@ impl Engine {
             actor,
             json!({"source": source, "accepted": prepared.len(), "refused": report.refused}),
         );
-        let outcomes = self.store.upsert_subjects(self.settings.epoch, &prepared, &[audit])?;
+        let outcomes = self
+            .store
+            .upsert_subjects(self.settings.epoch, &prepared, &[audit])?;
 
         let mut to_publish = Vec::new();
         let mut changed = Vec::new();
@@ -618,8 +667,17 @@ impl Engine {
     }
 
     /// Deletes subjects, then publishes a rebuilt snapshot so they stop matching.
-    pub fn delete(&self, refs: &[String], actor: &str, reason: &str) -> Result<Vec<bool>, EngineError> {
-        let audit = event("ingest.delete", actor, json!({"local_refs": refs, "reason": reason}));
+    pub fn delete(
+        &self,
+        refs: &[String],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<bool>, EngineError> {
+        let audit = event(
+            "ingest.delete",
+            actor,
+            json!({"local_refs": refs, "reason": reason}),
+        );
         let existed = self.store.delete_subjects(refs, &[audit])?;
         let mut any_shared = false;
         {
@@ -653,13 +711,18 @@ impl Engine {
             let peers = self.read_peers();
             let local = self.read_local();
             let fpr_of = |f: &Filter| f.estimated_fpr();
-            let mut probe_one = |local_ref: &str, subject: &LocalSubject, name: &str, pf: &PeerFilter| {
-                let hit: Vec<KeyedToken> =
-                    subject.tokens.iter().copied().filter(|t| pf.filter.contains(&t.token)).collect();
-                if let Some(m) = decide(hit, fpr_of(&pf.filter), &self.settings.hit_policy) {
-                    found.push(self.new_hit(local_ref, name, m));
-                }
-            };
+            let mut probe_one =
+                |local_ref: &str, subject: &LocalSubject, name: &str, pf: &PeerFilter| {
+                    let hit: Vec<KeyedToken> = subject
+                        .tokens
+                        .iter()
+                        .copied()
+                        .filter(|t| pf.filter.contains(&t.token))
+                        .collect();
+                    if let Some(m) = decide(hit, fpr_of(&pf.filter), &self.settings.hit_policy) {
+                        found.push(self.new_hit(local_ref, name, m));
+                    }
+                };
             match peer {
                 Some(name) => {
                     if let Some(pf) = peers.get(name) {
@@ -727,10 +790,12 @@ impl Engine {
     }
 
     fn check_peer(&self, peer: &str) -> Result<&PublicKey, EngineError> {
-        self.known_peers.get(peer).ok_or_else(|| EngineError::PeerRefused {
-            peer: peer.to_owned(),
-            reason: "is not a configured member".into(),
-        })
+        self.known_peers
+            .get(peer)
+            .ok_or_else(|| EngineError::PeerRefused {
+                peer: peer.to_owned(),
+                reason: "is not a configured member".into(),
+            })
     }
 
     /// Verifies and installs a peer's snapshot, then probes every local subject against it.
@@ -741,10 +806,16 @@ impl Engine {
             peer: peer.to_owned(),
             reason,
         };
-        let filter = Filter::from_bytes(&blob.bytes).map_err(|e| refused(format!("snapshot refused: {e}")))?;
+        let filter = Filter::from_bytes(&blob.bytes)
+            .map_err(|e| refused(format!("snapshot refused: {e}")))?;
         let header = snapshot_header(peer, &blob, filter.content_id());
         key.verify(&header.signed_bytes(), &blob.signature)
-            .map_err(|_| refused(format!("snapshot {} has a signature that does not verify", blob.seq)))?;
+            .map_err(|_| {
+                refused(format!(
+                    "snapshot {} has a signature that does not verify",
+                    blob.seq
+                ))
+            })?;
         if blob.epoch != self.settings.epoch || filter.epoch() != self.settings.epoch {
             return Err(refused(format!(
                 "snapshot is of epoch {} (declared {}), this node is at epoch {}",
@@ -760,7 +831,13 @@ impl Engine {
                    "content_id": hex::encode(filter.content_id())}),
         );
         self.store.save_peer_snapshot(peer, &blob, &[audit])?;
-        self.write_peers().insert(peer.to_owned(), PeerFilter { filter, seq: blob.seq });
+        self.write_peers().insert(
+            peer.to_owned(),
+            PeerFilter {
+                filter,
+                seq: blob.seq,
+            },
+        );
         self.probe_subjects(&[], Some(peer))
     }
 
@@ -774,8 +851,14 @@ impl Engine {
         };
         let digest = *blake3::hash(&blob.bytes).as_bytes();
         key.verify(&delta_message(peer, &blob).signed_bytes(), &blob.signature)
-            .map_err(|_| refused(format!("delta {} has a signature that does not verify", blob.seq)))?;
-        let delta = Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
+            .map_err(|_| {
+                refused(format!(
+                    "delta {} has a signature that does not verify",
+                    blob.seq
+                ))
+            })?;
+        let delta =
+            Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
         let changed_blocks: BTreeSet<u64> = delta.positions().iter().map(|p| p / 512).collect();
         {
             let mut peers = self.write_peers();
@@ -789,10 +872,15 @@ impl Engine {
                 )));
             }
             if delta.epoch() != self.settings.epoch || blob.epoch != self.settings.epoch {
-                return Err(refused(format!("delta is of epoch {}, this node is at epoch {}", delta.epoch().0, self.settings.epoch.0)));
+                return Err(refused(format!(
+                    "delta is of epoch {}, this node is at epoch {}",
+                    delta.epoch().0,
+                    self.settings.epoch.0
+                )));
             }
             let mut next = pf.filter.clone();
-            next.apply(&delta).map_err(|e| refused(format!("delta does not fit the snapshot: {e}")))?;
+            next.apply(&delta)
+                .map_err(|e| refused(format!("delta does not fit the snapshot: {e}")))?;
             let audit = event(
                 "filter.delta_received",
                 peer,
@@ -810,9 +898,13 @@ impl Engine {
                 Some(pf) => local
                     .iter()
                     .filter(|(_, s)| {
-                        s.tokens
-                            .iter()
-                            .any(|t| pf.filter.params().blocks_of(&t.token).into_iter().any(|b| changed_blocks.contains(&b)))
+                        s.tokens.iter().any(|t| {
+                            pf.filter
+                                .params()
+                                .blocks_of(&t.token)
+                                .into_iter()
+                                .any(|b| changed_blocks.contains(&b))
+                        })
                     })
                     .map(|(r, _)| r.clone())
                     .collect(),
@@ -827,12 +919,22 @@ impl Engine {
 
     /// Ad hoc hit/no-hit for a subject across every peer filter held, without storing the
     /// subject. Needs a case reference and a purpose; the look-up is audited.
-    pub fn lookup(&self, subject: &Subject, user: &str, case_reference: &str, purpose: &str) -> Result<LookupResult, EngineError> {
+    pub fn lookup(
+        &self,
+        subject: &Subject,
+        user: &str,
+        case_reference: &str,
+        purpose: &str,
+    ) -> Result<LookupResult, EngineError> {
         if case_reference.trim().is_empty() {
-            return Err(EngineError::InvalidArgument("case_reference is required for a look-up".into()));
+            return Err(EngineError::InvalidArgument(
+                "case_reference is required for a look-up".into(),
+            ));
         }
         if purpose.trim().is_empty() {
-            return Err(EngineError::InvalidArgument("purpose is required for a look-up".into()));
+            return Err(EngineError::InvalidArgument(
+                "purpose is required for a look-up".into(),
+            ));
         }
         let keys = derive(subject, &self.settings.key_options);
         if keys.keys.is_empty() {
@@ -843,7 +945,11 @@ impl Engine {
                     subject.record.type_name()
                 )
             } else {
-                format!("the {} yields no match key: {}", subject.record.type_name(), fields.join("; "))
+                format!(
+                    "the {} yields no match key: {}",
+                    subject.record.type_name(),
+                    fields.join("; ")
+                )
             }));
         }
         let tokens = tokens_of(&keys.keys, &self.tokeniser);
@@ -851,7 +957,11 @@ impl Engine {
         {
             let peers = self.read_peers();
             for (name, pf) in peers.iter() {
-                let hit: Vec<KeyedToken> = tokens.iter().copied().filter(|t| pf.filter.contains(&t.token)).collect();
+                let hit: Vec<KeyedToken> = tokens
+                    .iter()
+                    .copied()
+                    .filter(|t| pf.filter.contains(&t.token))
+                    .collect();
                 if let Some(m) = decide(hit, pf.filter.estimated_fpr(), &self.settings.hit_policy) {
                     hits.push((name.clone(), m));
                 }

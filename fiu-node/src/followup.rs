@@ -45,7 +45,8 @@ fn now_ms() -> i64 {
 
 fn new_id() -> Result<String, EngineError> {
     let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| EngineError::FailedPrecondition(format!("no random source: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| EngineError::FailedPrecondition(format!("no random source: {e}")))?;
     Ok(hex::encode(b))
 }
 
@@ -54,7 +55,9 @@ fn text_field(name: &str, value: &str, max: usize, required: bool) -> Result<(),
         return Err(EngineError::InvalidArgument(format!("{name} is required")));
     }
     if value.len() > max {
-        return Err(EngineError::InvalidArgument(format!("{name} is longer than {max} bytes")));
+        return Err(EngineError::InvalidArgument(format!(
+            "{name} is longer than {max} bytes"
+        )));
     }
     Ok(())
 }
@@ -131,7 +134,8 @@ impl Engine {
             created_ms: now,
             updated_ms: now,
         };
-        self.store().insert_follow_up(&record, &[audit("follow_up.created", user, &record)])?;
+        self.store()
+            .insert_follow_up(&record, &[audit("follow_up.created", user, &record)])?;
         self.notify_follow_up(&record);
         let request = self.signed_request(&record);
         Ok((record, request))
@@ -176,7 +180,8 @@ impl Engine {
         if record.state == FollowUpState::Pending {
             record.state = FollowUpState::Open;
             record.updated_ms = now_ms();
-            self.store().update_follow_up(&record, &[audit("follow_up.delivered", "node", &record)])?;
+            self.store()
+                .update_follow_up(&record, &[audit("follow_up.delivered", "node", &record)])?;
             self.notify_follow_up(&record);
         }
         Ok(record)
@@ -188,7 +193,8 @@ impl Engine {
         record.state = FollowUpState::Failed;
         record.message = Some(reason.to_owned());
         record.updated_ms = now_ms();
-        self.store().update_follow_up(&record, &[audit("follow_up.failed", "node", &record)])?;
+        self.store()
+            .update_follow_up(&record, &[audit("follow_up.failed", "node", &record)])?;
         self.notify_follow_up(&record);
         Ok(record)
     }
@@ -211,7 +217,9 @@ impl Engine {
         if request.to_member != self.member_id() {
             return Err(refused("follow-up is addressed to another member".into()));
         }
-        let key = self.peer_key(peer).ok_or_else(|| refused("is not a configured member".into()))?;
+        let key = self
+            .peer_key(peer)
+            .ok_or_else(|| refused("is not a configured member".into()))?;
         key.verify(&request.signed_bytes(), &request.signature)
             .map_err(|_| refused("follow-up signature does not verify".into()))?;
         if request.epoch != self.epoch().0 {
@@ -222,7 +230,12 @@ impl Engine {
             )));
         }
         text_field("request_id", &request.request_id, 128, true)?;
-        text_field("case_reference", &request.case_reference, MAX_TEXT_FIELD, true)?;
+        text_field(
+            "case_reference",
+            &request.case_reference,
+            MAX_TEXT_FIELD,
+            true,
+        )?;
         text_field("legal_basis", &request.legal_basis, MAX_TEXT_FIELD, true)?;
         text_field("purpose", &request.purpose, MAX_TEXT_FIELD, true)?;
         if request.tokens.is_empty() || request.tokens.len() > MAX_FOLLOW_UP_TOKENS {
@@ -235,7 +248,8 @@ impl Engine {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                keyed_token_from_wire(t, &format!("tokens[{i}]")).map_err(|e| EngineError::InvalidArgument(e.to_string()))
+                keyed_token_from_wire(t, &format!("tokens[{i}]"))
+                    .map_err(|e| EngineError::InvalidArgument(e.to_string()))
             })
             .collect::<Result<_, _>>()?;
         let id = incoming_id(peer, &request.request_id);
@@ -253,10 +267,9 @@ impl Engine {
         local_refs.dedup();
         let now = now_ms();
         let not_found = local_refs.is_empty();
-        let created_ms = request
-            .created
-            .as_ref()
-            .map_or(now, |t| t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000));
+        let created_ms = request.created.as_ref().map_or(now, |t| {
+            t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000)
+        });
         let record = FollowUpRecord {
             id,
             direction: Direction::Incoming,
@@ -268,20 +281,36 @@ impl Engine {
             purpose: request.purpose,
             tokens,
             token_found,
-            state: if not_found { FollowUpState::NotFound } else { FollowUpState::Open },
+            state: if not_found {
+                FollowUpState::NotFound
+            } else {
+                FollowUpState::Open
+            },
             message: None,
             requested_by: peer.to_owned(),
             created_ms,
             updated_ms: now,
         };
-        self.store().insert_follow_up(&record, &[audit("follow_up.received", peer, &record)])?;
+        self.store()
+            .insert_follow_up(&record, &[audit("follow_up.received", peer, &record)])?;
         self.notify_follow_up(&record);
-        let answer = not_found.then(|| self.sign_answer(&record, v1::Decision::NotFound, String::new(), true));
+        let answer = not_found
+            .then(|| self.sign_answer(&record, v1::Decision::NotFound, String::new(), true));
         Ok((record, answer))
     }
 
-    fn sign_answer(&self, record: &FollowUpRecord, decision: v1::Decision, message: String, disclose: bool) -> v1::SignedFollowUpAnswer {
-        let request_id = record.id.split_once('/').map_or(record.id.as_str(), |(_, r)| r).to_owned();
+    fn sign_answer(
+        &self,
+        record: &FollowUpRecord,
+        decision: v1::Decision,
+        message: String,
+        disclose: bool,
+    ) -> v1::SignedFollowUpAnswer {
+        let request_id = record
+            .id
+            .split_once('/')
+            .map_or(record.id.as_str(), |(_, r)| r)
+            .to_owned();
         let results = record
             .tokens
             .iter()
@@ -322,15 +351,26 @@ impl Engine {
         user: &str,
     ) -> Result<(FollowUpRecord, v1::SignedFollowUpAnswer), EngineError> {
         let state = match decision {
-            v1::Decision::Accept | v1::Decision::Decline | v1::Decision::Respond => state_of(decision),
+            v1::Decision::Accept | v1::Decision::Decline | v1::Decision::Respond => {
+                state_of(decision)
+            }
             _ => None,
         }
-        .ok_or_else(|| EngineError::InvalidArgument("decision must be accept, decline or respond".into()))?;
-        text_field("message", message, MAX_MESSAGE, decision == v1::Decision::Respond)?;
+        .ok_or_else(|| {
+            EngineError::InvalidArgument("decision must be accept, decline or respond".into())
+        })?;
+        text_field(
+            "message",
+            message,
+            MAX_MESSAGE,
+            decision == v1::Decision::Respond,
+        )?;
         let mut record = self
             .store()
             .follow_up(id, Direction::Incoming)?
-            .ok_or_else(|| EngineError::NotFound(format!("incoming follow-up {id} does not exist")))?;
+            .ok_or_else(|| {
+                EngineError::NotFound(format!("incoming follow-up {id} does not exist"))
+            })?;
         if record.state != FollowUpState::Open {
             return Err(EngineError::FailedPrecondition(format!(
                 "follow-up {id} is {:?}; only an open follow-up can be answered",
@@ -342,9 +382,10 @@ impl Engine {
         record.updated_ms = now_ms();
         let disclose = disclose_results && decision != v1::Decision::Decline;
         let mut event = audit("follow_up.answered", user, &record);
-        event.detail = json!({"id": record.id, "peer": record.peer, "decision": format!("{decision:?}"),
+        event.detail =
+            json!({"id": record.id, "peer": record.peer, "decision": format!("{decision:?}"),
                               "disclosed_results": disclose})
-        .to_string();
+            .to_string();
         self.store().update_follow_up(&record, &[event])?;
         self.notify_follow_up(&record);
         let answer = self.sign_answer(&record, decision, message.to_owned(), disclose);
@@ -352,7 +393,11 @@ impl Engine {
     }
 
     /// Takes a signed answer from `peer` to one of this node's requests.
-    pub fn receive_follow_up_answer(&self, peer: &str, answer: v1::SignedFollowUpAnswer) -> Result<FollowUpRecord, EngineError> {
+    pub fn receive_follow_up_answer(
+        &self,
+        peer: &str,
+        answer: v1::SignedFollowUpAnswer,
+    ) -> Result<FollowUpRecord, EngineError> {
         let refused = |reason: String| EngineError::PeerRefused {
             peer: peer.to_owned(),
             reason,
@@ -360,7 +405,9 @@ impl Engine {
         if answer.from_member != peer || answer.to_member != self.member_id() {
             return Err(refused("answer is not from this peer to this node".into()));
         }
-        let key = self.peer_key(peer).ok_or_else(|| refused("is not a configured member".into()))?;
+        let key = self
+            .peer_key(peer)
+            .ok_or_else(|| refused("is not a configured member".into()))?;
         key.verify(&answer.signed_bytes(), &answer.signature)
             .map_err(|_| refused("answer signature does not verify".into()))?;
         text_field("message", &answer.message, MAX_MESSAGE, false)?;
@@ -368,25 +415,40 @@ impl Engine {
         let state = state_of(decision).ok_or_else(|| refused("answer has no decision".into()))?;
         let mut record = self.outgoing(&answer.request_id)?;
         if record.peer != peer {
-            return Err(refused(format!("follow-up {} was sent to another member", answer.request_id)));
+            return Err(refused(format!(
+                "follow-up {} was sent to another member",
+                answer.request_id
+            )));
         }
         if answer.results.len() != record.tokens.len() {
-            return Err(refused("answer's token results do not match the request".into()));
+            return Err(refused(
+                "answer's token results do not match the request".into(),
+            ));
         }
         if !matches!(record.state, FollowUpState::Pending | FollowUpState::Open) {
             // Already answered: a retried delivery.
             return Ok(record);
         }
-        let withheld = answer.results.iter().any(|r| r.finding == v1::TokenFinding::Withheld as i32);
+        let withheld = answer
+            .results
+            .iter()
+            .any(|r| r.finding == v1::TokenFinding::Withheld as i32);
         record.token_found = if withheld {
             Vec::new()
         } else {
-            answer.results.iter().map(|r| r.finding == v1::TokenFinding::Found as i32).collect()
+            answer
+                .results
+                .iter()
+                .map(|r| r.finding == v1::TokenFinding::Found as i32)
+                .collect()
         };
         record.state = state;
         record.message = (!answer.message.is_empty()).then_some(answer.message);
         record.updated_ms = now_ms();
-        self.store().update_follow_up(&record, &[audit("follow_up.answer_received", peer, &record)])?;
+        self.store().update_follow_up(
+            &record,
+            &[audit("follow_up.answer_received", peer, &record)],
+        )?;
         self.notify_follow_up(&record);
         Ok(record)
     }

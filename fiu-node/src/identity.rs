@@ -55,10 +55,13 @@ impl Identity {
 
     /// Loads the identity from a file holding the 32-byte seed in hex.
     pub fn load(path: &Path) -> Result<Identity, IdentityError> {
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| IdentityError::Io {
-            path: path.display().to_string(),
-            source,
-        })?);
+        let text =
+            Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|source| IdentityError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?,
+            );
         let mut seed = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| IdentityError::BadKey {
             what: path.display().to_string(),
@@ -101,17 +104,23 @@ pub struct PublicKey(VerifyingKey);
 impl PublicKey {
     /// Parses 64 hex characters.
     pub fn from_hex(what: &str, hex_text: &str) -> Result<PublicKey, IdentityError> {
-        let bad = || IdentityError::BadKey { what: what.to_owned() };
+        let bad = || IdentityError::BadKey {
+            what: what.to_owned(),
+        };
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(hex_text.trim(), &mut bytes).map_err(|_| bad())?;
-        VerifyingKey::from_bytes(&bytes).map(PublicKey).map_err(|_| bad())
+        VerifyingKey::from_bytes(&bytes)
+            .map(PublicKey)
+            .map_err(|_| bad())
     }
 
     /// Checks a signature over `message` (strict verification: no malleable signatures, no
     /// small-order keys).
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), IdentityError> {
         let sig = Signature::from_slice(signature).map_err(|_| IdentityError::BadSignature)?;
-        self.0.verify_strict(message, &sig).map_err(|_| IdentityError::BadSignature)
+        self.0
+            .verify_strict(message, &sig)
+            .map_err(|_| IdentityError::BadSignature)
     }
 
     /// The 32 key bytes.

@@ -1,15 +1,15 @@
 //! The FIU node (being written: see the node issue).
 
-pub mod import;
-pub mod store;
+pub mod auth;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod followup;
 pub mod identity;
-pub mod secret_file;
-pub mod auth;
+pub mod import;
 pub mod peers;
-pub mod services;
+pub mod secret_file;
 pub mod server;
-pub mod cli;
-pub mod demo;
+pub mod services;
+pub mod store;

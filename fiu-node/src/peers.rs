@@ -47,7 +47,11 @@ pub struct PeerLinks {
 
 impl PeerLinks {
     /// Lazy connections to `peers` (nothing is dialled until used).
-    pub fn new(me: &str, peers: &[PeerSection], max_message_bytes: usize) -> Result<PeerLinks, String> {
+    pub fn new(
+        me: &str,
+        peers: &[PeerSection],
+        max_message_bytes: usize,
+    ) -> Result<PeerLinks, String> {
         let mut channels = HashMap::new();
         for p in peers {
             let endpoint = Endpoint::from_shared(p.endpoint.clone())
@@ -92,37 +96,69 @@ impl PeerLinks {
     }
 
     /// Delivers a follow-up request; returns the peer's automatic answer, if any.
-    pub async fn send_follow_up(&self, peer: &str, msg: v1::SignedFollowUpRequest) -> Result<Option<v1::SignedFollowUpAnswer>, Status> {
-        let receipt = self.client(peer)?.submit_follow_up(self.request(msg, Some(CALL_TIMEOUT))?).await?;
+    pub async fn send_follow_up(
+        &self,
+        peer: &str,
+        msg: v1::SignedFollowUpRequest,
+    ) -> Result<Option<v1::SignedFollowUpAnswer>, Status> {
+        let receipt = self
+            .client(peer)?
+            .submit_follow_up(self.request(msg, Some(CALL_TIMEOUT))?)
+            .await?;
         Ok(receipt.into_inner().automatic_answer)
     }
 
     /// Delivers a follow-up answer; on a transport failure keeps it for [`retry_loop`].
-    pub async fn send_answer(&self, peer: &str, id: &str, msg: v1::SignedFollowUpAnswer) -> Result<(), Status> {
-        let result = async { self.client(peer)?.submit_follow_up_answer(self.request(msg.clone(), Some(CALL_TIMEOUT))?).await }.await;
+    pub async fn send_answer(
+        &self,
+        peer: &str,
+        id: &str,
+        msg: v1::SignedFollowUpAnswer,
+    ) -> Result<(), Status> {
+        let result = async {
+            self.client(peer)?
+                .submit_follow_up_answer(self.request(msg.clone(), Some(CALL_TIMEOUT))?)
+                .await
+        }
+        .await;
         match result {
             Ok(_) => Ok(()),
             Err(status) => {
                 if is_transient(&status) {
-                    self.lock_undelivered().insert(id.to_owned(), (peer.to_owned(), msg));
+                    self.lock_undelivered()
+                        .insert(id.to_owned(), (peer.to_owned(), msg));
                 }
                 Err(status)
             }
         }
     }
 
-    fn lock_undelivered(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, v1::SignedFollowUpAnswer)>> {
-        self.undelivered_answers.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock_undelivered(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (String, v1::SignedFollowUpAnswer)>> {
+        self.undelivered_answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 }
 
 /// Whether a failed call may succeed if tried again later.
 pub fn is_transient(status: &Status) -> bool {
-    matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Unknown | Code::Aborted | Code::ResourceExhausted | Code::Cancelled)
+    matches!(
+        status.code(),
+        Code::Unavailable
+            | Code::DeadlineExceeded
+            | Code::Unknown
+            | Code::Aborted
+            | Code::ResourceExhausted
+            | Code::Cancelled
+    )
 }
 
 /// Runs blocking engine work.
-async fn on_engine<T: Send + 'static>(f: impl FnOnce() -> Result<T, EngineError> + Send + 'static) -> Result<T, String> {
+async fn on_engine<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, String> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(e) => Err(format!("engine task failed: {e}")),
@@ -130,7 +166,12 @@ async fn on_engine<T: Send + 'static>(f: impl FnOnce() -> Result<T, EngineError>
 }
 
 /// Follows one peer until `shutdown` turns true.
-pub async fn subscribe(engine: Arc<Engine>, links: PeerLinks, peer: String, mut shutdown: watch::Receiver<bool>) {
+pub async fn subscribe(
+    engine: Arc<Engine>,
+    links: PeerLinks,
+    peer: String,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut backoff = BACKOFF_START;
     loop {
         if *shutdown.borrow() {
@@ -170,12 +211,22 @@ struct Assembly {
 
 /// One connection's worth of following. `Ok(progressed)` when the stream ended cleanly,
 /// `Err((progressed, reason))` otherwise; `progressed` says whether anything was applied.
-async fn follow_once(engine: &Arc<Engine>, links: &PeerLinks, peer: &str) -> Result<bool, (bool, String)> {
+async fn follow_once(
+    engine: &Arc<Engine>,
+    links: &PeerLinks,
+    peer: &str,
+) -> Result<bool, (bool, String)> {
     let after = engine.peer_position(peer).unwrap_or(0);
     let epoch: Epoch = engine.epoch();
     let mut progressed = false;
     let req = links
-        .request(v1::UpdatesRequest { epoch: epoch.0, after_sequence: after }, None)
+        .request(
+            v1::UpdatesRequest {
+                epoch: epoch.0,
+                after_sequence: after,
+            },
+            None,
+        )
         .map_err(|s| (false, s.message().to_owned()))?;
     let mut stream = links
         .client(peer)
@@ -190,15 +241,31 @@ async fn follow_once(engine: &Arc<Engine>, links: &PeerLinks, peer: &str) -> Res
         match update.update {
             Some(v1::filter_update::Update::Snapshot(header)) => {
                 if header.filter_length > MAX_SNAPSHOT_BYTES {
-                    return Err((progressed, format!("snapshot of {} bytes is over the limit", header.filter_length)));
+                    return Err((
+                        progressed,
+                        format!(
+                            "snapshot of {} bytes is over the limit",
+                            header.filter_length
+                        ),
+                    ));
                 }
                 let len = header.filter_length as usize;
-                assembly = Some(Assembly { header, bytes: Vec::with_capacity(len) });
+                assembly = Some(Assembly {
+                    header,
+                    bytes: Vec::with_capacity(len),
+                });
             }
             Some(v1::filter_update::Update::SnapshotChunk(chunk)) => {
-                let a = assembly.as_mut().ok_or_else(|| (progressed, "snapshot chunk without a header".to_owned()))?;
-                if chunk.offset != a.bytes.len() as u64 || (a.bytes.len() + chunk.data.len()) as u64 > a.header.filter_length {
-                    return Err((progressed, "snapshot chunk out of order or past the declared length".to_owned()));
+                let a = assembly
+                    .as_mut()
+                    .ok_or_else(|| (progressed, "snapshot chunk without a header".to_owned()))?;
+                if chunk.offset != a.bytes.len() as u64
+                    || (a.bytes.len() + chunk.data.len()) as u64 > a.header.filter_length
+                {
+                    return Err((
+                        progressed,
+                        "snapshot chunk out of order or past the declared length".to_owned(),
+                    ));
                 }
                 a.bytes.extend_from_slice(&chunk.data);
                 if a.bytes.len() as u64 == a.header.filter_length {
@@ -210,7 +277,9 @@ async fn follow_once(engine: &Arc<Engine>, links: &PeerLinks, peer: &str) -> Res
                             signature: a.header.signature,
                         };
                         let (e, p) = (engine.clone(), peer.to_owned());
-                        let hits = on_engine(move || e.apply_peer_snapshot(&p, blob)).await.map_err(|r| (progressed, r))?;
+                        let hits = on_engine(move || e.apply_peer_snapshot(&p, blob))
+                            .await
+                            .map_err(|r| (progressed, r))?;
                         progressed = true;
                         tracing::info!(%peer, seq = a.header.sequence, new_hits = hits, "peer snapshot applied");
                     }
@@ -225,7 +294,9 @@ async fn follow_once(engine: &Arc<Engine>, links: &PeerLinks, peer: &str) -> Res
                 };
                 let seq = blob.seq;
                 let (e, p) = (engine.clone(), peer.to_owned());
-                let hits = on_engine(move || e.apply_peer_delta(&p, blob)).await.map_err(|r| (progressed, r))?;
+                let hits = on_engine(move || e.apply_peer_delta(&p, blob))
+                    .await
+                    .map_err(|r| (progressed, r))?;
                 progressed = true;
                 tracing::debug!(%peer, seq, new_hits = hits, "peer delta applied");
             }
@@ -236,7 +307,11 @@ async fn follow_once(engine: &Arc<Engine>, links: &PeerLinks, peer: &str) -> Res
 }
 
 /// Retries undelivered follow-ups and answers every [`RETRY_INTERVAL`] until `shutdown`.
-pub async fn retry_loop(engine: Arc<Engine>, links: PeerLinks, mut shutdown: watch::Receiver<bool>) {
+pub async fn retry_loop(
+    engine: Arc<Engine>,
+    links: PeerLinks,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(RETRY_INTERVAL) => {}
@@ -251,13 +326,25 @@ pub async fn retry_loop(engine: Arc<Engine>, links: PeerLinks, mut shutdown: wat
             }
         };
         for record in pending {
-            deliver_follow_up(&engine, &links, record.id.clone(), record.peer.clone(), engine.signed_request(&record)).await;
+            deliver_follow_up(
+                &engine,
+                &links,
+                record.id.clone(),
+                record.peer.clone(),
+                engine.signed_request(&record),
+            )
+            .await;
         }
-        let answers: Vec<(String, (String, v1::SignedFollowUpAnswer))> = links.lock_undelivered().drain().collect();
+        let answers: Vec<(String, (String, v1::SignedFollowUpAnswer))> =
+            links.lock_undelivered().drain().collect();
         for (id, (peer, msg)) in answers {
             match links.send_answer(&peer, &id, msg).await {
-                Ok(()) => tracing::info!(%peer, follow_up = %id, "follow-up answer delivered on retry"),
-                Err(s) => tracing::warn!(%peer, follow_up = %id, error = %s.message(), "follow-up answer still undelivered"),
+                Ok(()) => {
+                    tracing::info!(%peer, follow_up = %id, "follow-up answer delivered on retry")
+                }
+                Err(s) => {
+                    tracing::warn!(%peer, follow_up = %id, error = %s.message(), "follow-up answer still undelivered")
+                }
             }
         }
     }
@@ -265,7 +352,13 @@ pub async fn retry_loop(engine: Arc<Engine>, links: PeerLinks, mut shutdown: wat
 
 /// Sends a follow-up request and records the outcome: delivered (with the automatic answer
 /// if the peer found nothing), failed for good, or still pending (retried later).
-pub async fn deliver_follow_up(engine: &Arc<Engine>, links: &PeerLinks, id: String, peer: String, msg: v1::SignedFollowUpRequest) {
+pub async fn deliver_follow_up(
+    engine: &Arc<Engine>,
+    links: &PeerLinks,
+    id: String,
+    peer: String,
+    msg: v1::SignedFollowUpRequest,
+) {
     match links.send_follow_up(&peer, msg).await {
         Ok(automatic) => {
             let e = engine.clone();

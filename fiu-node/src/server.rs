@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fiu_proto::v1::{
-    ingest_server::IngestServer, investigator_server::InvestigatorServer, peering_server::PeeringServer,
+    ingest_server::IngestServer, investigator_server::InvestigatorServer,
+    peering_server::PeeringServer,
 };
 use matcher::hits::HitPolicy;
 use matcher::keys::KeyOptions;
@@ -24,7 +25,9 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineError, EngineSettings};
 use crate::identity::{Identity, IdentityError, PublicKey};
 use crate::peers::{PeerLinks, retry_loop, subscribe};
-use crate::services::{ingest::IngestService, investigator::InvestigatorService, peering::PeeringService};
+use crate::services::{
+    ingest::IngestService, investigator::InvestigatorService, peering::PeeringService,
+};
 use crate::store::{SqliteStore, StoreError};
 
 /// How often expired subjects are removed.
@@ -56,13 +59,17 @@ pub enum NodeError {
 
 /// Reads the 32-byte network secret (hex) from a file.
 pub fn load_secret(path: &Path) -> Result<NetworkSecret, NodeError> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| NodeError::Config(format!("network secret file {}: {e}", path.display())))?,
-    );
+    let text =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            NodeError::Config(format!("network secret file {}: {e}", path.display()))
+        })?);
     let mut bytes = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(text.trim(), bytes.as_mut())
-        .map_err(|_| NodeError::Config(format!("network secret file {} does not hold 64 hex characters", path.display())))?;
+    hex::decode_to_slice(text.trim(), bytes.as_mut()).map_err(|_| {
+        NodeError::Config(format!(
+            "network secret file {} does not hold 64 hex characters",
+            path.display()
+        ))
+    })?;
     Ok(NetworkSecret::from_bytes(*bytes))
 }
 
@@ -74,10 +81,16 @@ pub fn open_engine(config: &Config) -> Result<Arc<Engine>, NodeError> {
     let store = Arc::new(SqliteStore::open(&config.database_path())?);
     let mut known = HashMap::new();
     for p in &config.peers {
-        known.insert(p.member_id.clone(), PublicKey::from_hex(&format!("peer {}", p.member_id), &p.public_key)?);
+        known.insert(
+            p.member_id.clone(),
+            PublicKey::from_hex(&format!("peer {}", p.member_id), &p.public_key)?,
+        );
     }
     let phone_region = match &config.policy.phone_region {
-        Some(r) => Some(matcher::identifiers::country(r).map_err(|e| NodeError::Config(format!("policy.phone_region {e}")))?),
+        Some(r) => Some(
+            matcher::identifiers::country(r)
+                .map_err(|e| NodeError::Config(format!("policy.phone_region {e}")))?,
+        ),
         None => None,
     };
     let settings = EngineSettings {
@@ -91,7 +104,9 @@ pub fn open_engine(config: &Config) -> Result<Arc<Engine>, NodeError> {
         },
         hit_policy: HitPolicy::default(),
     };
-    Ok(Arc::new(Engine::open(settings, store, &secret, identity, known)?))
+    Ok(Arc::new(Engine::open(
+        settings, store, &secret, identity, known,
+    )?))
 }
 
 /// A node running in this process (tests, the demo).
@@ -148,7 +163,11 @@ pub async fn spawn_on(config: Config, listener: TcpListener) -> Result<RunningNo
 }
 
 /// Runs the node on `listener` until `shutdown` completes (the binary passes Ctrl-C).
-pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) -> Result<(), NodeError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), NodeError> {
     let engine = tokio::task::spawn_blocking({
         let config = config.clone();
         move || open_engine(&config)
@@ -167,9 +186,19 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     }
 }
 
-async fn serve(config: Config, engine: Arc<Engine>, listener: TcpListener, shutdown: watch::Receiver<bool>) -> Result<(), NodeError> {
+async fn serve(
+    config: Config,
+    engine: Arc<Engine>,
+    listener: TcpListener,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), NodeError> {
     let limits = &config.limits;
-    let links = PeerLinks::new(&config.node.member_id, &config.peers, limits.max_message_bytes).map_err(NodeError::Config)?;
+    let links = PeerLinks::new(
+        &config.node.member_id,
+        &config.peers,
+        limits.max_message_bytes,
+    )
+    .map_err(NodeError::Config)?;
     tracing::warn!(
         member = %config.node.member_id,
         addr = %listener.local_addr()?,
@@ -177,15 +206,26 @@ async fn serve(config: Config, engine: Arc<Engine>, listener: TcpListener, shutd
     );
     let mut tasks = Vec::new();
     for peer in links.peers() {
-        tasks.push(tokio::spawn(subscribe(engine.clone(), links.clone(), peer, shutdown.clone())));
+        tasks.push(tokio::spawn(subscribe(
+            engine.clone(),
+            links.clone(),
+            peer,
+            shutdown.clone(),
+        )));
     }
-    tasks.push(tokio::spawn(retry_loop(engine.clone(), links.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(retry_loop(
+        engine.clone(),
+        links.clone(),
+        shutdown.clone(),
+    )));
     tasks.push(tokio::spawn(expiry_loop(engine.clone(), shutdown.clone())));
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<IngestServer<IngestService>>().await;
     health.set_serving::<PeeringServer<PeeringService>>().await;
-    health.set_serving::<InvestigatorServer<InvestigatorService>>().await;
+    health
+        .set_serving::<InvestigatorServer<InvestigatorService>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(fiu_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
@@ -197,9 +237,29 @@ async fn serve(config: Config, engine: Arc<Engine>, listener: TcpListener, shutd
         .tcp_nodelay(true)
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(IngestServer::new(IngestService::new(engine.clone())).max_decoding_message_size(max).max_encoding_message_size(max))
-        .add_service(PeeringServer::new(PeeringService::new(engine.clone(), policy, shutdown.clone())).max_decoding_message_size(max).max_encoding_message_size(max))
-        .add_service(InvestigatorServer::new(InvestigatorService::new(engine.clone(), links, shutdown.clone())).max_decoding_message_size(max).max_encoding_message_size(max));
+        .add_service(
+            IngestServer::new(IngestService::new(engine.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            PeeringServer::new(PeeringService::new(
+                engine.clone(),
+                policy,
+                shutdown.clone(),
+            ))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max),
+        )
+        .add_service(
+            InvestigatorServer::new(InvestigatorService::new(
+                engine.clone(),
+                links,
+                shutdown.clone(),
+            ))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max),
+        );
     let mut stop = shutdown.clone();
     let result = router
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

@@ -22,11 +22,19 @@ async fn the_demo_shows_every_expected_hit_and_a_follow_up_round_trip() {
         "the subject only fiu-de holds must hit nowhere"
     );
     assert_eq!(report.follow_up_state, Some(v1::FollowUpState::Responded));
-    assert!(report.follow_up_message.contains("FR-DS-2001"), "{}", report.follow_up_message);
+    assert!(
+        report.follow_up_message.contains("FR-DS-2001"),
+        "{}",
+        report.follow_up_message
+    );
     let de_fr = report
         .statistics
         .iter()
         .find(|(n, p, _)| n == "fiu-de" && p == "fiu-fr")
         .map(|(_, _, h)| *h);
-    assert!(de_fr.is_some_and(|h| h >= 2), "statistics: {:?}", report.statistics);
+    assert!(
+        de_fr.is_some_and(|h| h >= 2),
+        "statistics: {:?}",
+        report.statistics
+    );
 }

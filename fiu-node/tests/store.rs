@@ -850,20 +850,14 @@ fn statistics_count_per_peer_and_period() {
 
     let day = store.statistics(Period::Day, monday, monday + DAY).unwrap();
     let b = row(&day, "fiu-b", monday);
-    assert_eq!(
-        (b.hits, b.outgoing.total, b.outgoing.accepted),
-        (1, 1, 1)
-    );
+    assert_eq!((b.hits, b.outgoing.total, b.outgoing.accepted), (1, 1, 1));
     assert_eq!(day.len(), 1);
 
     let month = store
         .statistics(Period::Month, may1 - 10 * DAY, monday + 30 * DAY)
         .unwrap();
     let b = row(&month, "fiu-b", may1);
-    assert_eq!(
-        (b.hits, b.outgoing.total, b.incoming.total),
-        (3, 2, 1)
-    );
+    assert_eq!((b.hits, b.outgoing.total, b.incoming.total), (3, 2, 1));
     let april = row(&month, "fiu-c", may1 - 30 * DAY);
     assert_eq!(
         (april.hits, april.outgoing.total, april.outgoing.accepted),

@@ -14,8 +14,26 @@ use matcher::subject::{Category, DocumentKind, IdentityDocument, Person, Record,
 use matcher::{Epoch, NetworkSecret, Tokeniser};
 use sha2::Sha256;
 
-const GIVEN: &[&str] = &["John", "Maria", "Aleksandr", "Mohammed", "Wei", "Giorgos", "Anna", "José"];
-const FAMILY: &[&str] = &["Smith", "García", "Pushkin", "Al-Rashid", "Zhang", "Papadopoulos", "Kowalska", "Müller"];
+const GIVEN: &[&str] = &[
+    "John",
+    "Maria",
+    "Aleksandr",
+    "Mohammed",
+    "Wei",
+    "Giorgos",
+    "Anna",
+    "José",
+];
+const FAMILY: &[&str] = &[
+    "Smith",
+    "García",
+    "Pushkin",
+    "Al-Rashid",
+    "Zhang",
+    "Papadopoulos",
+    "Kowalska",
+    "Müller",
+];
 
 /// Persons with two names, a full date of birth and one passport: the benchmark's subject.
 fn persons(n: usize) -> Vec<Subject> {
@@ -27,7 +45,12 @@ fn persons(n: usize) -> Vec<Subject> {
             record: Record::Person(Person {
                 given_name: Some(GIVEN[i % GIVEN.len()].to_owned()),
                 family_name: Some(FAMILY[(i / GIVEN.len()) % FAMILY.len()].to_owned()),
-                birth_date: Some(format!("{}-{:02}-{:02}", 1950 + i % 50, 1 + i % 12, 1 + i % 28)),
+                birth_date: Some(format!(
+                    "{}-{:02}-{:02}",
+                    1950 + i % 50,
+                    1 + i % 12,
+                    1 + i % 28
+                )),
                 documents: vec![IdentityDocument {
                     kind: DocumentKind::Passport,
                     number: format!("X{:08}", i),
@@ -46,8 +69,14 @@ fn bench(c: &mut Criterion) {
     let options = KeyOptions::default();
     let people = persons(1024);
 
-    let keys_per_person: usize = people.iter().map(|p| derive(p, &options).keys.len()).sum::<usize>() / people.len();
-    eprintln!("default recipe: {keys_per_person} tokens per person (two names, full date of birth, one passport)");
+    let keys_per_person: usize = people
+        .iter()
+        .map(|p| derive(p, &options).keys.len())
+        .sum::<usize>()
+        / people.len();
+    eprintln!(
+        "default recipe: {keys_per_person} tokens per person (two names, full date of birth, one passport)"
+    );
 
     let mut g = c.benchmark_group("prepare");
     g.measurement_time(Duration::from_secs(5));
@@ -70,7 +99,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // Same key bytes through the tokeniser and through raw HMAC-SHA256.
-    let all_keys: Vec<_> = people.iter().flat_map(|p| derive(p, &options).keys).collect();
+    let all_keys: Vec<_> = people
+        .iter()
+        .flat_map(|p| derive(p, &options).keys)
+        .collect();
     let mut g = c.benchmark_group("tokens");
     g.measurement_time(Duration::from_secs(5));
     g.throughput(Throughput::Elements(all_keys.len() as u64));
@@ -95,7 +127,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("raw HMAC-SHA256, key set per token", |b| {
         b.iter(|| {
             for k in &all_keys {
-                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&raw_key).expect("any key length");
+                let mut mac =
+                    <Hmac<Sha256> as KeyInit>::new_from_slice(&raw_key).expect("any key length");
                 mac.update(k.bytes());
                 black_box(mac.finalize().into_bytes());
             }

@@ -9,7 +9,9 @@
 mod vector_cases;
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "docs/vectors".to_owned());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "docs/vectors".to_owned());
     let dir = std::path::Path::new(&dir);
     for (name, value) in vector_cases::all() {
         let path = dir.join(name);

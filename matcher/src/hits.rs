@@ -119,8 +119,16 @@ pub struct HitMatch {
 
 /// Probes `tokens` against `set` and applies `policy`. `None` when nothing hit or only weak
 /// or too few medium kinds did.
-pub fn evaluate(tokens: &[KeyedToken], set: &impl TokenSet, policy: &HitPolicy) -> Option<HitMatch> {
-    let hit: Vec<KeyedToken> = tokens.iter().copied().filter(|t| set.contains(&t.token)).collect();
+pub fn evaluate(
+    tokens: &[KeyedToken],
+    set: &impl TokenSet,
+    policy: &HitPolicy,
+) -> Option<HitMatch> {
+    let hit: Vec<KeyedToken> = tokens
+        .iter()
+        .copied()
+        .filter(|t| set.contains(&t.token))
+        .collect();
     decide(hit, set.false_positive_rate(), policy)
 }
 
@@ -139,7 +147,10 @@ pub fn decide(mut hit: Vec<KeyedToken>, fpr: f64, policy: &HitPolicy) -> Option<
         }
     }
     let strength = kinds.iter().map(|(k, _)| k.strength()).max()?;
-    let mediums = kinds.iter().filter(|(k, _)| k.strength() == Strength::Medium).count();
+    let mediums = kinds
+        .iter()
+        .filter(|(k, _)| k.strength() == Strength::Medium)
+        .count();
     let decided = strength == Strength::Strong || mediums >= policy.medium_kinds_to_decide.max(2);
     if !decided {
         return None;
@@ -228,15 +239,27 @@ mod tests {
     #[test]
     fn one_medium_kind_does_not_decide_two_do() {
         let p = HitPolicy::default();
-        let one = [kt(KeyKind::PersonPhoneticDob, 1), kt(KeyKind::PersonNameYear, 2)];
+        let one = [
+            kt(KeyKind::PersonPhoneticDob, 1),
+            kt(KeyKind::PersonNameYear, 2),
+        ];
         assert_eq!(evaluate(&one, &exact(&one), &p), None);
         // Two tokens of the same medium kind are still one kind.
-        let same = [kt(KeyKind::PersonTokenInitialDob, 1), kt(KeyKind::PersonTokenInitialDob, 2)];
+        let same = [
+            kt(KeyKind::PersonTokenInitialDob, 1),
+            kt(KeyKind::PersonTokenInitialDob, 2),
+        ];
         assert_eq!(evaluate(&same, &exact(&same), &p), None);
-        let two = [kt(KeyKind::PersonPhoneticDob, 1), kt(KeyKind::PersonTokenInitialDob, 2)];
+        let two = [
+            kt(KeyKind::PersonPhoneticDob, 1),
+            kt(KeyKind::PersonTokenInitialDob, 2),
+        ];
         let m = evaluate(&two, &exact(&two), &p).expect("two medium kinds decide");
         assert_eq!(m.strength, Strength::Medium);
-        assert_eq!(m.kinds, vec![KeyKind::PersonPhoneticDob, KeyKind::PersonTokenInitialDob]);
+        assert_eq!(
+            m.kinds,
+            vec![KeyKind::PersonPhoneticDob, KeyKind::PersonTokenInitialDob]
+        );
     }
 
     #[test]
@@ -254,7 +277,12 @@ mod tests {
         let p = HitPolicy::default();
         let one = decide(vec![kt(KeyKind::Iban, 1)], 0.0, &p).unwrap();
         let noisy = decide(vec![kt(KeyKind::Iban, 1)], 0.5, &p).unwrap();
-        let two = decide(vec![kt(KeyKind::Iban, 1), kt(KeyKind::PersonNameDob, 2)], 0.0, &p).unwrap();
+        let two = decide(
+            vec![kt(KeyKind::Iban, 1), kt(KeyKind::PersonNameDob, 2)],
+            0.0,
+            &p,
+        )
+        .unwrap();
         assert!(noisy.confidence < one.confidence);
         assert!(two.confidence > one.confidence);
         // A filter that says yes to everything gives hits with zero confidence.

@@ -334,10 +334,13 @@ mod tests {
         assert_eq!(subject.category, Category::Suspect);
         assert_eq!(subject.expires, NaiveDate::from_ymd_opt(2030, 1, 31));
         match &subject.record {
-            Record::Account(a) => assert_eq!(a.iban.as_deref(), Some("DE89 3704 0044 0532 0130 00")),
+            Record::Account(a) => {
+                assert_eq!(a.iban.as_deref(), Some("DE89 3704 0044 0532 0130 00"))
+            }
             other => panic!("expected an account, got {}", other.type_name()),
         }
-        let back: Subject = serde_json::from_str(&serde_json::to_string(&subject).unwrap()).unwrap();
+        let back: Subject =
+            serde_json::from_str(&serde_json::to_string(&subject).unwrap()).unwrap();
         assert_eq!(back, subject);
     }
 

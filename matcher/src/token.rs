@@ -242,7 +242,8 @@ mod tests {
         let other = NetworkSecret::from_bytes([8u8; 32]);
         assert_ne!(
             a,
-            Tokeniser::new(&other.epoch_key(Epoch(1))).token_of(KeyKind::Iban, b"DE89370400440532013000")
+            Tokeniser::new(&other.epoch_key(Epoch(1)))
+                .token_of(KeyKind::Iban, b"DE89370400440532013000")
         );
     }
 
@@ -255,6 +256,10 @@ mod tests {
         mac.update(&KeyKind::Iban.code().to_be_bytes());
         mac.update(b"GB82WEST12345698765432");
         let plain: [u8; 32] = mac.finalize().into_bytes().into();
-        assert_eq!(t.token_of(KeyKind::Iban, b"GB82WEST12345698765432").as_bytes(), &plain);
+        assert_eq!(
+            t.token_of(KeyKind::Iban, b"GB82WEST12345698765432")
+                .as_bytes(),
+            &plain
+        );
     }
 }

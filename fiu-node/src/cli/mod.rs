@@ -229,7 +229,9 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
                 verbose: true,
             })
             .await?;
-            let missing = crate::demo::expected_hits().difference(&report.hits).count();
+            let missing = crate::demo::expected_hits()
+                .difference(&report.hits)
+                .count();
             if missing > 0 {
                 return Err(CliError::BadArgument {
                     flag: "demo".into(),

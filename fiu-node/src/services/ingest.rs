@@ -50,7 +50,10 @@ fn merge(summary: &mut v1::IngestSummary, report: IngestReport, offset: u64) {
 
 #[tonic::async_trait]
 impl Ingest for IngestService {
-    async fn upsert(&self, request: Request<Streaming<v1::UpsertBatch>>) -> Result<Response<v1::IngestSummary>, Status> {
+    async fn upsert(
+        &self,
+        request: Request<Streaming<v1::UpsertBatch>>,
+    ) -> Result<Response<v1::IngestSummary>, Status> {
         let caller = require(&request, Role::Operator)?;
         let mut stream = request.into_inner();
         let mut summary = v1::IngestSummary::default();
@@ -67,7 +70,10 @@ impl Ingest for IngestService {
                 )));
             }
             if batch.source.len() > limits::MAX_SOURCE_BYTES {
-                return Err(Status::invalid_argument(format!("source is longer than {} bytes", limits::MAX_SOURCE_BYTES)));
+                return Err(Status::invalid_argument(format!(
+                    "source is longer than {} bytes",
+                    limits::MAX_SOURCE_BYTES
+                )));
             }
             let n = batch.subjects.len() as u64;
             // Structural conversion first: a record that does not convert is refused by index.
@@ -83,7 +89,9 @@ impl Ingest for IngestService {
                     Err(e) => {
                         summary.refused += 1;
                         if summary.errors.len() < limits::MAX_REPORTED_ERRORS {
-                            summary.errors.push(e.to_field_error(offset + i as u64, &local_ref));
+                            summary
+                                .errors
+                                .push(e.to_field_error(offset + i as u64, &local_ref));
                         } else {
                             summary.errors_omitted += 1;
                         }
@@ -96,7 +104,9 @@ impl Ingest for IngestService {
             let mut report = blocking(move || engine.ingest(subjects, &actor, &source)).await?;
             // The engine numbers records within what it was given; map back to the stream.
             for issue in &mut report.issues {
-                issue.index = positions.get(issue.index).map_or(issue.index, |p| (*p - offset) as usize);
+                issue.index = positions
+                    .get(issue.index)
+                    .map_or(issue.index, |p| (*p - offset) as usize);
             }
             merge(&mut summary, report, offset);
             offset += n;
@@ -106,7 +116,10 @@ impl Ingest for IngestService {
         Ok(Response::new(summary))
     }
 
-    async fn delete(&self, request: Request<v1::DeleteRequest>) -> Result<Response<v1::DeleteSummary>, Status> {
+    async fn delete(
+        &self,
+        request: Request<v1::DeleteRequest>,
+    ) -> Result<Response<v1::DeleteSummary>, Status> {
         let caller = require(&request, Role::Operator)?;
         let req = request.into_inner();
         if req.local_refs.len() > limits::MAX_DELETE_REFS {
@@ -116,7 +129,9 @@ impl Ingest for IngestService {
             )));
         }
         if req.reason.trim().is_empty() {
-            return Err(Status::invalid_argument("reason is required for a deletion"));
+            return Err(Status::invalid_argument(
+                "reason is required for a deletion",
+            ));
         }
         let engine = self.engine.clone();
         let refs = req.local_refs.clone();

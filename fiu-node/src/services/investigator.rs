@@ -14,7 +14,9 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::{blocking, follow_up_message, forward, hit_message, millis, next_event, strength_message};
+use super::{
+    blocking, follow_up_message, forward, hit_message, millis, next_event, strength_message,
+};
 use crate::auth::{Role, require};
 use crate::engine::Engine;
 use crate::peers::{PeerLinks, deliver_follow_up};
@@ -37,7 +39,11 @@ impl InvestigatorService {
     /// A service over `engine`, reaching peers through `links`; its watch streams end
     /// (UNAVAILABLE) when `shutdown` turns true.
     pub fn new(engine: Arc<Engine>, links: PeerLinks, shutdown: watch::Receiver<bool>) -> Self {
-        InvestigatorService { engine, links, shutdown }
+        InvestigatorService {
+            engine,
+            links,
+            shutdown,
+        }
     }
 }
 
@@ -51,10 +57,9 @@ fn page_size(p: Option<&v1::PageRequest>) -> usize {
 fn page_cursor(p: Option<&v1::PageRequest>) -> Result<Option<i64>, Status> {
     match p.map(|p| p.page_token.as_str()).unwrap_or("") {
         "" => Ok(None),
-        t => t
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| Status::invalid_argument("page.page_token is not a token this node issued")),
+        t => t.parse::<i64>().map(Some).map_err(|_| {
+            Status::invalid_argument("page.page_token is not a token this node issued")
+        }),
     }
 }
 
@@ -64,13 +69,14 @@ fn hit_query(f: Option<&v1::HitFilter>) -> Result<HitQuery, Status> {
         q.peer = (!f.peer.is_empty()).then(|| f.peer.clone());
         q.kind = match f.key_kind.as_str() {
             "" => None,
-            k => Some(
-                matcher::KeyKind::from_label(k)
-                    .ok_or_else(|| Status::invalid_argument(format!("filter.key_kind: unknown key kind `{k}`")))?,
-            ),
+            k => Some(matcher::KeyKind::from_label(k).ok_or_else(|| {
+                Status::invalid_argument(format!("filter.key_kind: unknown key kind `{k}`"))
+            })?),
         };
         if !(0.0..=1.0).contains(&f.min_confidence) {
-            return Err(Status::invalid_argument("filter.min_confidence must be between 0 and 1"));
+            return Err(Status::invalid_argument(
+                "filter.min_confidence must be between 0 and 1",
+            ));
         }
         q.min_confidence = (f.min_confidence > 0.0).then_some(f.min_confidence);
         q.since_ms = f.since.as_ref().map(millis);
@@ -100,16 +106,20 @@ fn direction(d: i32) -> Result<Option<Direction>, Status> {
 }
 
 fn state(s: i32) -> Result<Option<FollowUpState>, Status> {
-    Ok(match v1::FollowUpState::try_from(s).map_err(|_| Status::invalid_argument("state: unknown value"))? {
-        v1::FollowUpState::Unspecified => None,
-        v1::FollowUpState::Pending => Some(FollowUpState::Pending),
-        v1::FollowUpState::Sent => Some(FollowUpState::Open),
-        v1::FollowUpState::Accepted => Some(FollowUpState::Accepted),
-        v1::FollowUpState::Declined => Some(FollowUpState::Declined),
-        v1::FollowUpState::Responded => Some(FollowUpState::Responded),
-        v1::FollowUpState::Failed => Some(FollowUpState::Failed),
-        v1::FollowUpState::NotFound => Some(FollowUpState::NotFound),
-    })
+    Ok(
+        match v1::FollowUpState::try_from(s)
+            .map_err(|_| Status::invalid_argument("state: unknown value"))?
+        {
+            v1::FollowUpState::Unspecified => None,
+            v1::FollowUpState::Pending => Some(FollowUpState::Pending),
+            v1::FollowUpState::Sent => Some(FollowUpState::Open),
+            v1::FollowUpState::Accepted => Some(FollowUpState::Accepted),
+            v1::FollowUpState::Declined => Some(FollowUpState::Declined),
+            v1::FollowUpState::Responded => Some(FollowUpState::Responded),
+            v1::FollowUpState::Failed => Some(FollowUpState::Failed),
+            v1::FollowUpState::NotFound => Some(FollowUpState::NotFound),
+        },
+    )
 }
 
 #[tonic::async_trait]
@@ -117,17 +127,28 @@ impl Investigator for InvestigatorService {
     type WatchHitsStream = BoxStream<v1::Hit>;
     type WatchFollowUpsStream = BoxStream<v1::FollowUp>;
 
-    async fn lookup(&self, request: Request<v1::LookupRequest>) -> Result<Response<v1::LookupResponse>, Status> {
+    async fn lookup(
+        &self,
+        request: Request<v1::LookupRequest>,
+    ) -> Result<Response<v1::LookupResponse>, Status> {
         let caller = require(&request, Role::Investigator)?;
         let req = request.into_inner();
-        if req.case_reference.len() > limits::MAX_CASE_REFERENCE_BYTES || req.purpose.len() > limits::MAX_TEXT_BYTES {
-            return Err(Status::invalid_argument("case_reference or purpose is too long"));
+        if req.case_reference.len() > limits::MAX_CASE_REFERENCE_BYTES
+            || req.purpose.len() > limits::MAX_TEXT_BYTES
+        {
+            return Err(Status::invalid_argument(
+                "case_reference or purpose is too long",
+            ));
         }
-        let wire = req.subject.ok_or_else(|| Status::invalid_argument("subject is required"))?;
+        let wire = req
+            .subject
+            .ok_or_else(|| Status::invalid_argument("subject is required"))?;
         let record = wire
             .record
             .ok_or_else(|| Status::invalid_argument("subject.record is required"))
-            .and_then(|r| Record::try_from(r).map_err(|e| Status::invalid_argument(format!("subject: {e}"))))?;
+            .and_then(|r| {
+                Record::try_from(r).map_err(|e| Status::invalid_argument(format!("subject: {e}")))
+            })?;
         // A look-up subject is never stored: reference and category are placeholders.
         let subject = Subject {
             local_ref: "lookup".into(),
@@ -138,7 +159,10 @@ impl Investigator for InvestigatorService {
         let engine = self.engine.clone();
         let peers_probed = engine.peer_filter_stats().len() as u32;
         let epoch = engine.epoch().0;
-        let result = blocking(move || engine.lookup(&subject, &caller.name, &req.case_reference, &req.purpose)).await?;
+        let result = blocking(move || {
+            engine.lookup(&subject, &caller.name, &req.case_reference, &req.purpose)
+        })
+        .await?;
         Ok(Response::new(v1::LookupResponse {
             hits: result
                 .hits
@@ -167,7 +191,10 @@ impl Investigator for InvestigatorService {
         }))
     }
 
-    async fn list_hits(&self, request: Request<v1::ListHitsRequest>) -> Result<Response<v1::ListHitsResponse>, Status> {
+    async fn list_hits(
+        &self,
+        request: Request<v1::ListHitsRequest>,
+    ) -> Result<Response<v1::ListHitsResponse>, Status> {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let mut q = hit_query(req.filter.as_ref())?;
@@ -176,18 +203,27 @@ impl Investigator for InvestigatorService {
         let limit = q.limit;
         let engine = self.engine.clone();
         let hits = blocking(move || Ok(engine.store().list_hits(&q)?)).await?;
-        let next = if hits.len() == limit { hits.last().map(|h| h.id.to_string()).unwrap_or_default() } else { String::new() };
+        let next = if hits.len() == limit {
+            hits.last().map(|h| h.id.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        };
         Ok(Response::new(v1::ListHitsResponse {
             hits: hits.iter().map(hit_message).collect(),
             next_page_token: next,
         }))
     }
 
-    async fn watch_hits(&self, request: Request<v1::WatchHitsRequest>) -> Result<Response<Self::WatchHitsStream>, Status> {
+    async fn watch_hits(
+        &self,
+        request: Request<v1::WatchHitsRequest>,
+    ) -> Result<Response<Self::WatchHitsStream>, Status> {
         require(&request, Role::Investigator)?;
         let q = hit_query(request.get_ref().filter.as_ref())?;
         if q.until_ms.is_some() {
-            return Err(Status::invalid_argument("filter.until cannot be used when watching"));
+            return Err(Status::invalid_argument(
+                "filter.until cannot be used when watching",
+            ));
         }
         // Subscribe before reading the stored hits, so nothing falls between the two; a hit
         // seen in both is sent once.
@@ -246,43 +282,83 @@ impl Investigator for InvestigatorService {
         Ok(Response::new(Box::pin(ReceiverStream::new(out))))
     }
 
-    async fn request_follow_up(&self, request: Request<v1::RequestFollowUpRequest>) -> Result<Response<v1::FollowUp>, Status> {
+    async fn request_follow_up(
+        &self,
+        request: Request<v1::RequestFollowUpRequest>,
+    ) -> Result<Response<v1::FollowUp>, Status> {
         let caller = require(&request, Role::Investigator)?;
         let req = request.into_inner();
-        let hit_id = i64::try_from(req.hit_id).map_err(|_| Status::invalid_argument("hit_id is out of range"))?;
+        let hit_id = i64::try_from(req.hit_id)
+            .map_err(|_| Status::invalid_argument("hit_id is out of range"))?;
         let engine = self.engine.clone();
         let (record, msg) = blocking(move || {
-            engine.create_follow_up(hit_id, &req.case_reference, &req.legal_basis, &req.purpose, &caller.name)
+            engine.create_follow_up(
+                hit_id,
+                &req.case_reference,
+                &req.legal_basis,
+                &req.purpose,
+                &caller.name,
+            )
         })
         .await?;
-        deliver_follow_up(&self.engine, &self.links, record.id.clone(), record.peer.clone(), msg).await;
+        deliver_follow_up(
+            &self.engine,
+            &self.links,
+            record.id.clone(),
+            record.peer.clone(),
+            msg,
+        )
+        .await;
         let engine = self.engine.clone();
         let id = record.id.clone();
         let current = blocking(move || {
-            Ok(engine.store().follow_up(&id, Direction::Outgoing)?.unwrap_or(record))
+            Ok(engine
+                .store()
+                .follow_up(&id, Direction::Outgoing)?
+                .unwrap_or(record))
         })
         .await?;
         Ok(Response::new(follow_up_message(&current)))
     }
 
-    async fn respond_follow_up(&self, request: Request<v1::RespondFollowUpRequest>) -> Result<Response<v1::FollowUp>, Status> {
+    async fn respond_follow_up(
+        &self,
+        request: Request<v1::RespondFollowUpRequest>,
+    ) -> Result<Response<v1::FollowUp>, Status> {
         let caller = require(&request, Role::Investigator)?;
         let req = request.into_inner();
-        let decision = v1::Decision::try_from(req.decision).map_err(|_| Status::invalid_argument("decision: unknown value"))?;
+        let decision = v1::Decision::try_from(req.decision)
+            .map_err(|_| Status::invalid_argument("decision: unknown value"))?;
         let engine = self.engine.clone();
         let id = req.follow_up_id.clone();
         let (record, answer) = blocking(move || {
-            engine.answer_follow_up(&id, decision, &req.message, req.disclose_results, &caller.name)
+            engine.answer_follow_up(
+                &id,
+                decision,
+                &req.message,
+                req.disclose_results,
+                &caller.name,
+            )
         })
         .await?;
         let mut message = follow_up_message(&record);
-        if let Err(status) = self.links.send_answer(&record.peer, &record.id, answer).await {
-            message.error = format!("answer recorded but not yet delivered ({}); it is retried", status.message());
+        if let Err(status) = self
+            .links
+            .send_answer(&record.peer, &record.id, answer)
+            .await
+        {
+            message.error = format!(
+                "answer recorded but not yet delivered ({}); it is retried",
+                status.message()
+            );
         }
         Ok(Response::new(message))
     }
 
-    async fn list_follow_ups(&self, request: Request<v1::ListFollowUpsRequest>) -> Result<Response<v1::ListFollowUpsResponse>, Status> {
+    async fn list_follow_ups(
+        &self,
+        request: Request<v1::ListFollowUpsRequest>,
+    ) -> Result<Response<v1::ListFollowUpsResponse>, Status> {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let q = FollowUpQuery {
@@ -294,14 +370,21 @@ impl Investigator for InvestigatorService {
         let limit = q.limit;
         let engine = self.engine.clone();
         let rows = blocking(move || Ok(engine.store().list_follow_ups(&q)?)).await?;
-        let next = if rows.len() == limit { rows.last().map(|(c, _)| c.to_string()).unwrap_or_default() } else { String::new() };
+        let next = if rows.len() == limit {
+            rows.last().map(|(c, _)| c.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        };
         Ok(Response::new(v1::ListFollowUpsResponse {
             follow_ups: rows.iter().map(|(_, f)| follow_up_message(f)).collect(),
             next_page_token: next,
         }))
     }
 
-    async fn watch_follow_ups(&self, request: Request<v1::WatchFollowUpsRequest>) -> Result<Response<Self::WatchFollowUpsStream>, Status> {
+    async fn watch_follow_ups(
+        &self,
+        request: Request<v1::WatchFollowUpsRequest>,
+    ) -> Result<Response<Self::WatchFollowUpsStream>, Status> {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let (dir, st) = (direction(req.direction)?, state(req.state)?);
@@ -322,7 +405,12 @@ impl Investigator for InvestigatorService {
                         let batch = engine.store().list_follow_ups(&q)?;
                         let done = batch.len() < q.limit;
                         q.after_cursor = batch.last().map(|(c, _)| *c);
-                        all.extend(batch.into_iter().map(|(_, f)| f).filter(|f| f.updated_ms >= since));
+                        all.extend(
+                            batch
+                                .into_iter()
+                                .map(|(_, f)| f)
+                                .filter(|f| f.updated_ms >= since),
+                        );
                         if done {
                             return Ok(all);
                         }
@@ -342,7 +430,10 @@ impl Investigator for InvestigatorService {
             }
             while let Some(event) = next_event(&mut rx, &mut shutdown).await {
                 match event {
-                    Ok(f) if dir.is_none_or(|d| d == f.direction) && st.is_none_or(|s| s == f.state) => {
+                    Ok(f)
+                        if dir.is_none_or(|d| d == f.direction)
+                            && st.is_none_or(|s| s == f.state) =>
+                    {
                         if !forward(&tx, Ok(follow_up_message(&f)), &mut shutdown).await {
                             return;
                         }
@@ -363,7 +454,10 @@ impl Investigator for InvestigatorService {
         Ok(Response::new(Box::pin(ReceiverStream::new(out))))
     }
 
-    async fn get_statistics(&self, request: Request<v1::StatisticsRequest>) -> Result<Response<v1::StatisticsResponse>, Status> {
+    async fn get_statistics(
+        &self,
+        request: Request<v1::StatisticsRequest>,
+    ) -> Result<Response<v1::StatisticsResponse>, Status> {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let period = match v1::Period::try_from(req.period) {

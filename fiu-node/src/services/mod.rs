@@ -80,7 +80,9 @@ where
         Ok(r) => r.map_err(status),
         Err(join) => {
             tracing::error!(error = %join, "a blocking task failed");
-            Err(Status::internal("internal failure; the node's log has the cause"))
+            Err(Status::internal(
+                "internal failure; the node's log has the cause",
+            ))
         }
     }
 }
@@ -95,7 +97,9 @@ pub fn timestamp(ms: i64) -> prost_types::Timestamp {
 
 /// A protobuf timestamp as milliseconds since the Unix epoch.
 pub fn millis(t: &prost_types::Timestamp) -> i64 {
-    t.seconds.saturating_mul(1000).saturating_add(i64::from(t.nanos) / 1_000_000)
+    t.seconds
+        .saturating_mul(1000)
+        .saturating_add(i64::from(t.nanos) / 1_000_000)
 }
 
 /// A stored hit on the wire.
@@ -131,7 +135,10 @@ pub fn state_message(s: FollowUpState) -> v1::FollowUpState {
 pub fn follow_up_message(f: &FollowUpRecord) -> v1::FollowUp {
     let answered = matches!(
         f.state,
-        FollowUpState::Accepted | FollowUpState::Declined | FollowUpState::Responded | FollowUpState::NotFound
+        FollowUpState::Accepted
+            | FollowUpState::Declined
+            | FollowUpState::Responded
+            | FollowUpState::NotFound
     );
     let results = f
         .tokens
@@ -160,10 +167,22 @@ pub fn follow_up_message(f: &FollowUpRecord) -> v1::FollowUp {
         legal_basis: f.legal_basis.clone(),
         purpose: f.purpose.clone(),
         state: state_message(f.state) as i32,
-        local_refs: if f.direction == Direction::Incoming { f.local_refs.clone() } else { Vec::new() },
+        local_refs: if f.direction == Direction::Incoming {
+            f.local_refs.clone()
+        } else {
+            Vec::new()
+        },
         results,
-        message: if f.state == FollowUpState::Failed { String::new() } else { f.message.clone().unwrap_or_default() },
-        error: if f.state == FollowUpState::Failed { f.message.clone().unwrap_or_default() } else { String::new() },
+        message: if f.state == FollowUpState::Failed {
+            String::new()
+        } else {
+            f.message.clone().unwrap_or_default()
+        },
+        error: if f.state == FollowUpState::Failed {
+            f.message.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         created: Some(timestamp(f.created_ms)),
         updated: Some(timestamp(f.updated_ms)),
         answered: answered.then(|| timestamp(f.updated_ms)),

@@ -33,15 +33,26 @@ pub struct PeeringService {
 impl PeeringService {
     /// A service over `engine` that shares its filter as `policy` says; its update streams
     /// end (UNAVAILABLE) when `shutdown` turns true.
-    pub fn new(engine: Arc<Engine>, policy: Arc<PolicySection>, shutdown: watch::Receiver<bool>) -> Self {
-        PeeringService { engine, policy, shutdown }
+    pub fn new(
+        engine: Arc<Engine>,
+        policy: Arc<PolicySection>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        PeeringService {
+            engine,
+            policy,
+            shutdown,
+        }
     }
 
     /// The calling peer, if it is a configured member.
     fn peer<T>(&self, request: &Request<T>) -> Result<Caller, Status> {
         let caller = require(request, Role::Peer)?;
         if self.engine.peer_key(&caller.name).is_none() {
-            return Err(Status::permission_denied(format!("{} is not a configured member", caller.name)));
+            return Err(Status::permission_denied(format!(
+                "{} is not a configured member",
+                caller.name
+            )));
         }
         Ok(caller)
     }
@@ -73,9 +84,15 @@ impl PeeringService {
 fn snapshot_messages(member: &str, blob: &SignedBlob) -> Vec<v1::FilterUpdate> {
     let content_id = content_id_of(&blob.bytes);
     let mut out = vec![v1::FilterUpdate {
-        update: Some(v1::filter_update::Update::Snapshot(snapshot_header(member, blob, content_id))),
+        update: Some(v1::filter_update::Update::Snapshot(snapshot_header(
+            member, blob, content_id,
+        ))),
     }];
-    for (i, chunk) in blob.bytes.chunks(limits::MAX_FILTER_CHUNK_BYTES).enumerate() {
+    for (i, chunk) in blob
+        .bytes
+        .chunks(limits::MAX_FILTER_CHUNK_BYTES)
+        .enumerate()
+    {
         out.push(v1::FilterUpdate {
             update: Some(v1::filter_update::Update::SnapshotChunk(v1::FilterChunk {
                 offset: (i * limits::MAX_FILTER_CHUNK_BYTES) as u64,
@@ -99,7 +116,9 @@ fn update_messages(member: &str, update: &FilterUpdate) -> Vec<v1::FilterUpdate>
     match update {
         FilterUpdate::Snapshot(blob) => snapshot_messages(member, blob),
         FilterUpdate::Delta(blob) => vec![v1::FilterUpdate {
-            update: Some(v1::filter_update::Update::Delta(delta_message(member, blob))),
+            update: Some(v1::filter_update::Update::Delta(delta_message(
+                member, blob,
+            ))),
         }],
     }
 }
@@ -109,24 +128,35 @@ impl Peering for PeeringService {
     type GetSnapshotStream = BoxStream<v1::SnapshotPart>;
     type StreamUpdatesStream = BoxStream<v1::FilterUpdate>;
 
-    async fn get_snapshot(&self, request: Request<v1::SnapshotRequest>) -> Result<Response<Self::GetSnapshotStream>, Status> {
+    async fn get_snapshot(
+        &self,
+        request: Request<v1::SnapshotRequest>,
+    ) -> Result<Response<Self::GetSnapshotStream>, Status> {
         let caller = self.sharing_peer(&request)?;
         self.check_epoch(request.get_ref().epoch)?;
         let blob = self.engine.own_snapshot();
         tracing::debug!(peer = %caller.name, seq = blob.seq, "serving snapshot");
-        let parts: Vec<Result<v1::SnapshotPart, Status>> = snapshot_messages(self.engine.member_id(), &blob)
-            .into_iter()
-            .filter_map(|u| match u.update {
-                Some(v1::filter_update::Update::Snapshot(h)) => Some(v1::snapshot_part::Part::Header(h)),
-                Some(v1::filter_update::Update::SnapshotChunk(c)) => Some(v1::snapshot_part::Part::Chunk(c)),
-                _ => None,
-            })
-            .map(|p| Ok(v1::SnapshotPart { part: Some(p) }))
-            .collect();
+        let parts: Vec<Result<v1::SnapshotPart, Status>> =
+            snapshot_messages(self.engine.member_id(), &blob)
+                .into_iter()
+                .filter_map(|u| match u.update {
+                    Some(v1::filter_update::Update::Snapshot(h)) => {
+                        Some(v1::snapshot_part::Part::Header(h))
+                    }
+                    Some(v1::filter_update::Update::SnapshotChunk(c)) => {
+                        Some(v1::snapshot_part::Part::Chunk(c))
+                    }
+                    _ => None,
+                })
+                .map(|p| Ok(v1::SnapshotPart { part: Some(p) }))
+                .collect();
         Ok(Response::new(Box::pin(tokio_stream::iter(parts))))
     }
 
-    async fn stream_updates(&self, request: Request<v1::UpdatesRequest>) -> Result<Response<Self::StreamUpdatesStream>, Status> {
+    async fn stream_updates(
+        &self,
+        request: Request<v1::UpdatesRequest>,
+    ) -> Result<Response<Self::StreamUpdatesStream>, Status> {
         let caller = self.sharing_peer(&request)?;
         let req = request.into_inner();
         self.check_epoch(req.epoch)?;
@@ -171,12 +201,16 @@ impl Peering for PeeringService {
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
-    async fn submit_follow_up(&self, request: Request<v1::SignedFollowUpRequest>) -> Result<Response<v1::FollowUpReceipt>, Status> {
+    async fn submit_follow_up(
+        &self,
+        request: Request<v1::SignedFollowUpRequest>,
+    ) -> Result<Response<v1::FollowUpReceipt>, Status> {
         let caller = self.peer(&request)?;
         let msg = request.into_inner();
         let engine = self.engine.clone();
         let request_id = msg.request_id.clone();
-        let (_, automatic_answer) = blocking(move || engine.receive_follow_up(&caller.name, msg)).await?;
+        let (_, automatic_answer) =
+            blocking(move || engine.receive_follow_up(&caller.name, msg)).await?;
         Ok(Response::new(v1::FollowUpReceipt {
             request_id,
             member_id: self.engine.member_id().to_owned(),
@@ -185,7 +219,10 @@ impl Peering for PeeringService {
         }))
     }
 
-    async fn submit_follow_up_answer(&self, request: Request<v1::SignedFollowUpAnswer>) -> Result<Response<v1::FollowUpReceipt>, Status> {
+    async fn submit_follow_up_answer(
+        &self,
+        request: Request<v1::SignedFollowUpAnswer>,
+    ) -> Result<Response<v1::FollowUpReceipt>, Status> {
         let caller = self.peer(&request)?;
         let msg = request.into_inner();
         let engine = self.engine.clone();

@@ -344,10 +344,20 @@ pub trait Store: Send + Sync + 'static {
     fn own_publication(&self) -> StoreResult<Option<Publication>>;
 
     /// Replaces a peer's filter snapshot; the peer's stored deltas are dropped.
-    fn save_peer_snapshot(&self, peer: &str, snapshot: &SignedBlob, audit: &[AuditEvent]) -> StoreResult<()>;
+    fn save_peer_snapshot(
+        &self,
+        peer: &str,
+        snapshot: &SignedBlob,
+        audit: &[AuditEvent],
+    ) -> StoreResult<()>;
 
     /// Appends a delta to a peer's filter.
-    fn append_peer_delta(&self, peer: &str, delta: &SignedBlob, audit: &[AuditEvent]) -> StoreResult<()>;
+    fn append_peer_delta(
+        &self,
+        peer: &str,
+        delta: &SignedBlob,
+        audit: &[AuditEvent],
+    ) -> StoreResult<()>;
 
     /// Every peer's stored filter publication, by peer id.
     fn peer_publications(&self) -> StoreResult<Vec<(String, Publication)>>;
@@ -380,7 +390,12 @@ pub trait Store: Send + Sync + 'static {
     fn list_follow_ups(&self, query: &FollowUpQuery) -> StoreResult<Vec<(i64, FollowUpRecord)>>;
 
     /// Hit and follow-up counts per peer per period in `[since_ms, until_ms)`.
-    fn statistics(&self, period: Period, since_ms: i64, until_ms: i64) -> StoreResult<Vec<StatisticsRow>>;
+    fn statistics(
+        &self,
+        period: Period,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> StoreResult<Vec<StatisticsRow>>;
 
     /// Appends audit events that stand alone (a refused call, a look-up).
     fn append_audit(&self, audit: &[AuditEvent]) -> StoreResult<()>;

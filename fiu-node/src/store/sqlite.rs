@@ -996,7 +996,13 @@ impl Store for SqliteStore {
                         r.get::<_, String>(0)?,
                         r.get::<_, i64>(1)?,
                         r.get::<_, bool>(2)?,
-                        [r.get::<_, u64>(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
+                        [
+                            r.get::<_, u64>(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                        ],
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1007,9 +1013,14 @@ impl Store for SqliteStore {
         for (peer, day, n) in hit_days {
             statistics_row(&mut rows, period, peer, day)?.hits += n;
         }
-        for (peer, day, outgoing, [total, accepted, declined, responded, failed]) in follow_up_days {
+        for (peer, day, outgoing, [total, accepted, declined, responded, failed]) in follow_up_days
+        {
             let row = statistics_row(&mut rows, period, peer, day)?;
-            let counts = if outgoing { &mut row.outgoing } else { &mut row.incoming };
+            let counts = if outgoing {
+                &mut row.outgoing
+            } else {
+                &mut row.incoming
+            };
             counts.total += total;
             counts.accepted += accepted;
             counts.declined += declined;

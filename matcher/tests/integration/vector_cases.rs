@@ -52,7 +52,8 @@ pub fn keys() -> Value {
     let cases: Vec<Value> = subjects()
         .into_iter()
         .map(|s| {
-            let subject: Subject = serde_json::from_value(s.clone()).expect("vector subjects are valid JSON");
+            let subject: Subject =
+                serde_json::from_value(s.clone()).expect("vector subjects are valid JSON");
             let derived = derive(&subject, &KeyOptions::default());
             let keys: Vec<Value> = derived
                 .keys
@@ -88,7 +89,10 @@ pub fn tokens() -> Value {
         for (kind, bytes) in [
             (KeyKind::Iban, &b"GB82WEST12345698765432"[..]),
             (KeyKind::Lei, &b"GB82WEST12345698765432"[..]),
-            (KeyKind::PersonNameDob, &b"aleksandr pushkin\x1f1979-06-26"[..]),
+            (
+                KeyKind::PersonNameDob,
+                &b"aleksandr pushkin\x1f1979-06-26"[..],
+            ),
             (KeyKind::Email, &b""[..]),
         ] {
             cases.push(json!({
@@ -130,5 +134,9 @@ pub fn filter() -> Value {
 
 /// Every vector file, by name.
 pub fn all() -> Vec<(&'static str, Value)> {
-    vec![("tokens.json", tokens()), ("keys.json", keys()), ("filter.json", filter())]
+    vec![
+        ("tokens.json", tokens()),
+        ("keys.json", keys()),
+        ("filter.json", filter()),
+    ]
 }

@@ -8,8 +8,11 @@ use super::vector_cases;
 use serde_json::Value;
 
 fn committed(name: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/vectors").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/vectors")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
@@ -28,9 +31,21 @@ fn code_matches_every_committed_vector() {
 fn vectors_cover_every_record_type_and_the_cross_script_person() {
     let keys = committed("keys.json");
     let cases = keys["cases"].as_array().expect("cases");
-    let types: std::collections::BTreeSet<&str> =
-        cases.iter().filter_map(|c| c["subject"]["type"].as_str()).collect();
-    for t in ["person", "entity", "account", "wallet", "vessel", "container", "aircraft", "email", "phone"] {
+    let types: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|c| c["subject"]["type"].as_str())
+        .collect();
+    for t in [
+        "person",
+        "entity",
+        "account",
+        "wallet",
+        "vessel",
+        "container",
+        "aircraft",
+        "email",
+        "phone",
+    ] {
         assert!(types.contains(t), "no vector for {t}");
     }
     // V1 (Latin, ISO date) and V2 (Cyrillic, swapped order, dotted date) are the same person:
