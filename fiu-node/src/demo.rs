@@ -179,12 +179,12 @@ impl Say {
     }
 }
 
-fn config_for(dir: &Path, i: usize, ports: &[u16], keys: &[String]) -> Config {
+fn config_for(dir: &Path, members: &[&str], i: usize, ports: &[u16], keys: &[String], capacity: u64) -> Config {
     Config {
         node: NodeSection {
-            member_id: MEMBERS[i].to_owned(),
+            member_id: members[i].to_owned(),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], ports[i])),
-            data_dir: dir.join(MEMBERS[i]),
+            data_dir: dir.join(members[i]),
             identity_key_file: PathBuf::from("identity.key"),
         },
         network: NetworkSection {
@@ -193,14 +193,14 @@ fn config_for(dir: &Path, i: usize, ports: &[u16], keys: &[String]) -> Config {
         },
         filter: FilterSection {
             target_fpr: 1e-6,
-            initial_capacity: 100_000,
+            initial_capacity: capacity,
         },
         policy: PolicySection::default(),
         limits: LimitsSection::default(),
-        peers: (0..MEMBERS.len())
+        peers: (0..members.len())
             .filter(|j| *j != i)
             .map(|j| PeerSection {
-                member_id: MEMBERS[j].to_owned(),
+                member_id: members[j].to_owned(),
                 endpoint: format!("http://127.0.0.1:{}", ports[j]),
                 public_key: keys[j].clone(),
             })
@@ -210,7 +210,7 @@ fn config_for(dir: &Path, i: usize, ports: &[u16], keys: &[String]) -> Config {
 
 /// Keys and secrets for the three members under `dir` (kept when they exist, so a named
 /// directory can be reused).
-fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
+fn prepare(dir: &Path, members: &[&str]) -> Result<Vec<String>, DemoError> {
     let setup = |e: std::io::Error| DemoError::Setup(e.to_string());
     let secret_path = dir.join("network.secret");
     if !secret_path.exists() {
@@ -221,7 +221,7 @@ fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
             .map_err(setup)?;
     }
     let mut keys = Vec::new();
-    for m in MEMBERS {
+    for m in members {
         let node_dir = dir.join(m);
         std::fs::create_dir_all(&node_dir).map_err(setup)?;
         let key_path = node_dir.join("identity.key");
@@ -242,7 +242,44 @@ fn prepare(dir: &Path) -> Result<Vec<String>, DemoError> {
     Ok(keys)
 }
 
-fn request<T>(msg: T, role: Role) -> Result<Request<T>, tonic::Status> {
+/// Starts `members` as nodes on loopback ports under `dir` (keys and one shared network
+/// secret created when missing), each following all the others. Used by the demo and the
+/// latency benchmark.
+pub async fn start_local_network(dir: &Path, members: &[&str], initial_capacity: u64) -> Result<Vec<RunningNode>, DemoError> {
+    let keys = prepare(dir, members)?;
+    let mut listeners = Vec::new();
+    for _ in members {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.map_err(|e| DemoError::Setup(e.to_string()))?);
+    }
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    let mut nodes: Vec<RunningNode> = Vec::new();
+    for (i, listener) in listeners.into_iter().enumerate() {
+        nodes.push(spawn_on(config_for(dir, members, i, &ports, &keys, initial_capacity), listener).await?);
+    }
+    Ok(nodes)
+}
+
+/// One gRPC channel per node.
+pub async fn connect_all(nodes: &[RunningNode]) -> Result<Vec<Channel>, DemoError> {
+    let mut channels = Vec::new();
+    for n in nodes {
+        channels.push(
+            Channel::from_shared(n.endpoint())
+                .map_err(|e| DemoError::Setup(e.to_string()))?
+                .connect()
+                .await
+                .map_err(|e| DemoError::Setup(format!("connecting to {}: {e}", n.endpoint())))?,
+        );
+    }
+    Ok(channels)
+}
+
+/// A request carrying the demo's development-mode identity for `role`.
+pub fn request<T>(msg: T, role: Role) -> Result<Request<T>, tonic::Status> {
     let mut r = Request::new(msg);
     identify(
         &mut r,
@@ -256,7 +293,8 @@ fn request<T>(msg: T, role: Role) -> Result<Request<T>, tonic::Status> {
     Ok(r)
 }
 
-async fn upsert(
+/// Sends `subjects` to a node's Ingest service in batches over one stream.
+pub async fn upsert(
     channel: &Channel,
     source: &str,
     subjects: Vec<Subject>,
@@ -290,41 +328,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         }
     };
     say.line(format!("Three FIU nodes in {}", dir.display()));
-    let keys = prepare(&dir)?;
-    let mut listeners = Vec::new();
-    for _ in MEMBERS {
-        listeners.push(
-            TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(|e| DemoError::Setup(e.to_string()))?,
-        );
+    let nodes = start_local_network(&dir, &MEMBERS, 100_000).await?;
+    for (i, node) in nodes.iter().enumerate() {
+        let key = node.engine.public_key().to_string();
+        say.line(format!("  {} listening on {} (public key {}…)", MEMBERS[i], node.endpoint(), &key[..16]));
     }
-    let ports: Vec<u16> = listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| DemoError::Setup(e.to_string()))?;
-    let mut nodes: Vec<RunningNode> = Vec::new();
-    for (i, listener) in listeners.into_iter().enumerate() {
-        let node = spawn_on(config_for(&dir, i, &ports, &keys), listener).await?;
-        say.line(format!(
-            "  {} listening on {} (public key {}…)",
-            MEMBERS[i],
-            node.endpoint(),
-            &keys[i][..16]
-        ));
-        nodes.push(node);
-    }
-    let mut channels = Vec::new();
-    for n in &nodes {
-        channels.push(
-            Channel::from_shared(n.endpoint())
-                .map_err(|e| DemoError::Setup(e.to_string()))?
-                .connect()
-                .await
-                .map_err(|e| DemoError::Setup(format!("connecting to {}: {e}", n.endpoint())))?,
-        );
-    }
+    let channels = connect_all(&nodes).await?;
 
     // Watch hits live at every node.
     let (hit_tx, mut hit_rx) = tokio::sync::mpsc::unbounded_channel::<(String, v1::Hit)>();

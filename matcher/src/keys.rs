@@ -105,6 +105,8 @@ key_kinds! {
     PersonTokenInitialDob = 0x1005, "person_token_initial_dob", Medium;
     /// Person: every name token and the year of birth.
     PersonNameYear = 0x1006, "person_name_year", Weak;
+    /// Person: consonant skeletons of every name token and the full date of birth.
+    PersonSkeletonDob = 0x1007, "person_skeleton_dob", Strong;
     /// Entity: name tokens (legal form removed) and country.
     EntityNameCountry = 0x2001, "entity_name_country", Strong;
     /// Entity: phonetic codes of the name tokens and country.
@@ -468,6 +470,14 @@ fn person_name_variants(p: &Person) -> Vec<NormalisedName> {
     if let Some(o) = &p.original_script_name {
         out.push(names::person_name(o));
     }
+    if exp("X_NOINIT") {
+        let extra: Vec<NormalisedName> = out
+            .iter()
+            .filter(|n| n.tokens().iter().any(|t| t.len() == 1))
+            .map(|n| names::person_name(&n.tokens().iter().filter(|t| t.len() > 1).cloned().collect::<Vec<_>>().join(" ")))
+            .collect();
+        out.extend(extra);
+    }
     out.retain(|n| n.len() >= 2);
     out.sort();
     out.dedup();
@@ -500,6 +510,16 @@ fn join(fields: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+fn exp(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+fn skeleton_joined(name: &NormalisedName) -> String {
+    let mut codes: Vec<String> = name.tokens().iter().map(|t| names::skeleton(t)).collect();
+    codes.sort();
+    codes.join(" ")
+}
+
 /// The name keys of one name variant (at least two tokens).
 fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&PartialDate>) {
     let Some(dob) = dob else { return };
@@ -508,7 +528,12 @@ fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&Partial
     if let Some(full) = dob_bytes(dob) {
         let full = full.as_bytes();
         b.push(KeyKind::PersonNameDob, join(&[joined.as_bytes(), full]));
-        b.push(KeyKind::PersonPhoneticDob, join(&[phonetic_joined(name).as_bytes(), full]));
+        if !exp("X_NOPHON") {
+            b.push(KeyKind::PersonPhoneticDob, join(&[phonetic_joined(name).as_bytes(), full]));
+        }
+        if exp("X_SKEL") {
+            b.push(KeyKind::PersonSkeletonDob, join(&[skeleton_joined(name).as_bytes(), full]));
+        }
         let combined = &tokens[..tokens.len().min(MAX_COMBINED_TOKENS)];
         for (i, t) in combined.iter().enumerate() {
             let others = others_joined(combined, i);
@@ -518,12 +543,16 @@ fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&Partial
                 // Prefix and suffix: one edit anywhere in the token leaves one of them intact.
                 let tb = t.as_bytes();
                 b.push(KeyKind::PersonNamePrefixDob, join(&[others.as_bytes(), &tb[..AFFIX_LEN], full]));
-                b.push(KeyKind::PersonNameSuffixDob, join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]));
+                if !exp("X_NOSUF") {
+                    b.push(KeyKind::PersonNameSuffixDob, join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]));
+                }
             }
         }
     }
-    let year = format!("{:04}", dob.year());
-    b.push(KeyKind::PersonNameYear, join(&[joined.as_bytes(), year.as_bytes()]));
+    if !exp("X_NOYEAR") {
+        let year = format!("{:04}", dob.year());
+        b.push(KeyKind::PersonNameYear, join(&[joined.as_bytes(), year.as_bytes()]));
+    }
 }
 
 /// The tokens other than `skip`, joined by spaces.

@@ -32,6 +32,24 @@ impl PhoneNumber {
 /// unstripped number is not viable.
 const LITERAL_REGION: phonenumber::country::Id = phonenumber::country::Id::NO;
 
+/// Compiled patterns kept by the `phonenumber` crate's shared cache. Its default of 100 is
+/// smaller than the patterns of a few dozen countries, so a mixed population evicts and
+/// recompiles regular expressions on almost every number (measured: about 0.7 ms per subject
+/// instead of a few microseconds). Every country's metadata holds a few dozen patterns.
+pub const PHONE_REGEX_CACHE: usize = 8192;
+
+/// Raises the `phonenumber` crate's regex cache to [`PHONE_REGEX_CACHE`], once.
+fn enlarge_regex_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let cache = phonenumber::metadata::DATABASE.cache();
+        // A poisoned lock only means another thread panicked while compiling a pattern; the
+        // cache itself is still a valid cache.
+        let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+        guard.set_capacity(PHONE_REGEX_CACHE);
+    });
+}
+
 /// Validates a telephone number in any written form (`+49 30 123456`, `(030) 123456`,
 /// `0049 30 123456`) and converts it to E.164, so that national and international spellings
 /// of one line make one key.
@@ -51,6 +69,7 @@ pub fn phone_number(
     use phonenumber::metadata::DATABASE;
 
     check_raw_len(raw, PHONE)?;
+    enlarge_regex_cache();
     // NFKC turns full-width digits and plus signs into ASCII ones.
     let value: String = raw.trim().nfkc().collect();
     if value.is_empty() {

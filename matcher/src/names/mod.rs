@@ -11,6 +11,7 @@
 //!   suffixes, legal forms), join particles, sort and deduplicate into a [`NormalisedName`].
 //! - [`legal_form`]: the legal form an entity name states, for display.
 //! - [`phonetic`]: the phonetic code of one token.
+//! - [`skeleton`]: the consonant skeleton of one token.
 //!
 //! Token order is thrown away on purpose: name order is the most common disagreement between
 //! sources (family name first or last, with or without a comma), and the keys that need more
@@ -19,9 +20,11 @@
 //! that normalising the joined output of a normalisation gives the same name back.
 
 mod phonetic;
+mod skeleton;
 mod tables;
 
 pub use phonetic::phonetic;
+pub use skeleton::skeleton;
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
