@@ -179,7 +179,14 @@ impl Say {
     }
 }
 
-fn config_for(dir: &Path, members: &[&str], i: usize, ports: &[u16], keys: &[String], capacity: u64) -> Config {
+fn config_for(
+    dir: &Path,
+    members: &[&str],
+    i: usize,
+    ports: &[u16],
+    keys: &[String],
+    capacity: u64,
+) -> Config {
     Config {
         node: NodeSection {
             member_id: members[i].to_owned(),
@@ -245,11 +252,19 @@ fn prepare(dir: &Path, members: &[&str]) -> Result<Vec<String>, DemoError> {
 /// Starts `members` as nodes on loopback ports under `dir` (keys and one shared network
 /// secret created when missing), each following all the others. Used by the demo and the
 /// latency benchmark.
-pub async fn start_local_network(dir: &Path, members: &[&str], initial_capacity: u64) -> Result<Vec<RunningNode>, DemoError> {
+pub async fn start_local_network(
+    dir: &Path,
+    members: &[&str],
+    initial_capacity: u64,
+) -> Result<Vec<RunningNode>, DemoError> {
     let keys = prepare(dir, members)?;
     let mut listeners = Vec::new();
     for _ in members {
-        listeners.push(TcpListener::bind("127.0.0.1:0").await.map_err(|e| DemoError::Setup(e.to_string()))?);
+        listeners.push(
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| DemoError::Setup(e.to_string()))?,
+        );
     }
     let ports: Vec<u16> = listeners
         .iter()
@@ -258,7 +273,13 @@ pub async fn start_local_network(dir: &Path, members: &[&str], initial_capacity:
         .map_err(|e| DemoError::Setup(e.to_string()))?;
     let mut nodes: Vec<RunningNode> = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
-        nodes.push(spawn_on(config_for(dir, members, i, &ports, &keys, initial_capacity), listener).await?);
+        nodes.push(
+            spawn_on(
+                config_for(dir, members, i, &ports, &keys, initial_capacity),
+                listener,
+            )
+            .await?,
+        );
     }
     Ok(nodes)
 }
@@ -331,7 +352,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let nodes = start_local_network(&dir, &MEMBERS, 100_000).await?;
     for (i, node) in nodes.iter().enumerate() {
         let key = node.engine.public_key().to_string();
-        say.line(format!("  {} listening on {} (public key {}…)", MEMBERS[i], node.endpoint(), &key[..16]));
+        say.line(format!(
+            "  {} listening on {} (public key {}…)",
+            MEMBERS[i],
+            node.endpoint(),
+            &key[..16]
+        ));
     }
     let channels = connect_all(&nodes).await?;
 

@@ -1,0 +1,181 @@
+//! The engine's refusals of peer filters: a filter whose signature, epoch, format or sequence
+//! does not check is refused with a reason and kept out, and the engine keeps working.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fiu_node::engine::{Engine, EngineError, EngineSettings, FilterUpdate};
+use fiu_node::identity::Identity;
+use fiu_node::store::{SignedBlob, SqliteStore};
+use matcher::hits::HitPolicy;
+use matcher::keys::KeyOptions;
+use matcher::{Category, Epoch, NetworkSecret, Subject};
+
+struct Pair {
+    _dir: tempfile::TempDir,
+    a: Engine,
+    b: Engine,
+}
+
+fn engine(
+    dir: &std::path::Path,
+    me: &str,
+    epoch: u64,
+    id: Identity,
+    peers: HashMap<String, fiu_node::identity::PublicKey>,
+) -> Engine {
+    let store = Arc::new(SqliteStore::open(&dir.join(format!("{me}.sqlite"))).unwrap());
+    Engine::open(
+        EngineSettings {
+            member_id: me.into(),
+            epoch: Epoch(epoch),
+            target_fpr: 1e-6,
+            initial_capacity: 1000,
+            share_categories: vec![Category::Suspect],
+            key_options: KeyOptions::default(),
+            hit_policy: HitPolicy::default(),
+        },
+        store,
+        &NetworkSecret::from_bytes([9; 32]),
+        id,
+        peers,
+    )
+    .unwrap()
+}
+
+fn pair(epoch_b: u64) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (ida, idb) = (Identity::generate().unwrap(), Identity::generate().unwrap());
+    let (pka, pkb) = (ida.public_key(), idb.public_key());
+    let a = engine(
+        dir.path(),
+        "fiu-a",
+        1,
+        ida,
+        HashMap::from([("fiu-b".to_owned(), pkb)]),
+    );
+    let b = engine(
+        dir.path(),
+        "fiu-b",
+        epoch_b,
+        idb,
+        HashMap::from([("fiu-a".to_owned(), pka)]),
+    );
+    Pair { _dir: dir, a, b }
+}
+
+fn account(r: &str, iban: &str) -> Subject {
+    serde_json::from_value(
+        serde_json::json!({"local_ref": r, "category": "suspect", "type": "account", "iban": iban}),
+    )
+    .unwrap()
+}
+
+fn refused(e: EngineError) -> String {
+    match e {
+        EngineError::PeerRefused { reason, .. } => reason,
+        other => panic!("expected a peer refusal, got {other}"),
+    }
+}
+
+#[test]
+fn a_valid_snapshot_and_delta_apply_and_make_hits() {
+    let p = pair(1);
+    p.b.ingest(vec![account("B1", "DE89370400440532013000")], "op", "test")
+        .unwrap();
+    p.b.apply_peer_snapshot("fiu-a", p.a.own_snapshot())
+        .unwrap();
+    let (_, mut rx) = p.a.own_updates_since(p.a.own_snapshot().seq);
+    p.a.ingest(
+        vec![account("A1", "DE89 3704 0044 0532 0130 00")],
+        "op",
+        "test",
+    )
+    .unwrap();
+    let FilterUpdate::Delta(delta) = rx.try_recv().unwrap() else {
+        panic!("a delta")
+    };
+    assert_eq!(
+        p.b.apply_peer_delta("fiu-a", delta).unwrap(),
+        1,
+        "one new hit at B"
+    );
+    assert_eq!(p.b.peer_position("fiu-a"), Some(p.a.own_snapshot().seq + 1));
+}
+
+#[test]
+fn a_forged_signature_is_refused_and_kept_out() {
+    let p = pair(1);
+    let mut snap = p.a.own_snapshot();
+    snap.signature[0] ^= 1;
+    assert!(refused(p.b.apply_peer_snapshot("fiu-a", snap).unwrap_err()).contains("signature"));
+    assert_eq!(p.b.peer_position("fiu-a"), None, "nothing installed");
+    // A snapshot signed by another key (the peer's own key is what counts).
+    let mut other = p.b.own_snapshot();
+    other.signature = p.b.own_snapshot().signature;
+    assert!(refused(p.b.apply_peer_snapshot("fiu-a", other).unwrap_err()).contains("signature"));
+}
+
+#[test]
+fn a_snapshot_of_another_epoch_is_refused() {
+    let p = pair(2);
+    let err = refused(
+        p.b.apply_peer_snapshot("fiu-a", p.a.own_snapshot())
+            .unwrap_err(),
+    );
+    assert!(err.contains("epoch 1") && err.contains("epoch 2"), "{err}");
+    assert_eq!(p.b.peer_position("fiu-a"), None);
+}
+
+#[test]
+fn corrupt_filter_bytes_are_refused_with_the_format_error() {
+    let p = pair(1);
+    let mut snap = p.a.own_snapshot();
+    let n = snap.bytes.len();
+    snap.bytes[n / 2] ^= 0x80;
+    let err = refused(p.b.apply_peer_snapshot("fiu-a", snap.clone()).unwrap_err());
+    assert!(err.contains("snapshot refused"), "{err}");
+    snap.bytes.truncate(10);
+    assert!(
+        refused(p.b.apply_peer_snapshot("fiu-a", snap).unwrap_err()).contains("snapshot refused")
+    );
+}
+
+#[test]
+fn an_unknown_member_and_an_out_of_order_delta_are_refused() {
+    let p = pair(1);
+    assert!(
+        refused(
+            p.b.apply_peer_snapshot("fiu-x", p.a.own_snapshot())
+                .unwrap_err()
+        )
+        .contains("not a configured member")
+    );
+    p.b.apply_peer_snapshot("fiu-a", p.a.own_snapshot())
+        .unwrap();
+    let (_, mut rx) = p.a.own_updates_since(p.a.own_snapshot().seq);
+    p.a.ingest(vec![account("A1", "GB82WEST12345698765432")], "op", "test")
+        .unwrap();
+    p.a.ingest(vec![account("A2", "DE89370400440532013000")], "op", "test")
+        .unwrap();
+    let FilterUpdate::Delta(_first) = rx.try_recv().unwrap() else {
+        panic!("a delta")
+    };
+    let FilterUpdate::Delta(second) = rx.try_recv().unwrap() else {
+        panic!("a delta")
+    };
+    match p.b.apply_peer_delta("fiu-a", second.clone()) {
+        Err(EngineError::FailedPrecondition(m)) => assert!(m.contains("does not follow"), "{m}"),
+        other => panic!("expected a sequence refusal, got {other:?}"),
+    }
+    // A delta whose bytes were changed after signing.
+    let mut tampered: SignedBlob = second;
+    let last = tampered.bytes.len() - 1;
+    tampered.bytes[last] ^= 1;
+    assert!(refused(p.b.apply_peer_delta("fiu-a", tampered).unwrap_err()).contains("signature"));
+    // B still works.
+    assert!(
+        p.b.ingest(vec![account("B9", "GB82WEST12345698765432")], "op", "test")
+            .is_ok()
+    );
+}
