@@ -76,6 +76,10 @@ key_kinds! {
     Registration = 0x0202, "registration", Strong;
     /// Tax or VAT number with issuing country.
     TaxNumber = 0x0203, "tax_number", Strong;
+    /// Company-register number with register country, where the country's numbers repeat
+    /// across local registers (German court registers, US state registers) and the number
+    /// does not say which: medium, so a hit also needs a similar name.
+    RegistrationLocal = 0x0204, "registration_local", Medium;
     /// Identity document number with issuing country.
     Document = 0x0301, "document", Strong;
     /// Crypto-asset wallet: chain and canonical address.
@@ -105,13 +109,15 @@ key_kinds! {
     PersonTokenInitialDob = 0x1005, "person_token_initial_dob", Medium;
     /// Person: every name token and the year of birth.
     PersonNameYear = 0x1006, "person_name_year", Weak;
-    /// Person: consonant skeletons of every name token and the full date of birth.
+    /// Person: consonant skeletons of every name token and the full date of birth. Survives
+    /// any change of vowels, and meets Arabic script (written without short vowels) with
+    /// its Latin spellings.
     PersonSkeletonDob = 0x1007, "person_skeleton_dob", Strong;
-    /// Entity: name tokens (legal form removed) and country.
+    /// Entity: name tokens (legal form removed) in written order, and country.
     EntityNameCountry = 0x2001, "entity_name_country", Strong;
     /// Entity: phonetic codes of the name tokens and country.
     EntityPhoneticCountry = 0x2002, "entity_phonetic_country", Medium;
-    /// Entity: name tokens alone.
+    /// Entity: name tokens in written order, alone.
     EntityName = 0x2003, "entity_name", Weak;
 }
 
@@ -200,6 +206,12 @@ pub const AFFIX_LEN: usize = 3;
 /// At most this many name tokens take part in the per-token kinds (prefix, suffix, initial);
 /// longer names keep their first tokens in sorted order. Bounds the keys per subject.
 pub const MAX_COMBINED_TOKENS: usize = 4;
+
+/// Register countries whose company-register numbers repeat across local registers (German
+/// court registers: the same HRB number exists at many Amtsgerichte; US state registers), so
+/// that country and number alone do not name one company. Their numbers form a
+/// [`KeyKind::RegistrationLocal`] key instead of a [`KeyKind::Registration`] key.
+pub const LOCAL_REGISTER_COUNTRIES: &[&str] = &["DE", "US"];
 
 /// What the recipe needs besides the subject.
 #[derive(Debug, Clone, Default)]
@@ -381,12 +393,17 @@ impl Builder {
                     .iter()
                     .find_map(|a| a.country.as_deref().and_then(|c| identifiers::country(c).ok()))
             });
-        let mut names = vec![names::entity_name(&e.name)];
-        names.extend(e.aliases.iter().map(|a| names::entity_name(a)));
+        let raw_names = std::iter::once(&e.name).chain(e.aliases.iter());
+        let mut names: Vec<(NormalisedName, String)> = raw_names
+            .map(|raw| {
+                let name = names::entity_name(raw);
+                let ordered = entity_ordered(&name, raw);
+                (name, ordered)
+            })
+            .collect();
         names.sort();
         names.dedup();
-        for name in names.iter().filter(|n| !n.is_empty()) {
-            let joined = name.joined();
+        for (name, joined) in names.iter().filter(|(n, _)| !n.is_empty()) {
             self.push(KeyKind::EntityName, joined.clone().into_bytes());
             if let Some(c) = &country {
                 self.push(KeyKind::EntityNameCountry, join(&[joined.as_bytes(), c.as_str().as_bytes()]));
@@ -400,8 +417,13 @@ impl Builder {
             }
         }
         if let Some(reg) = e.registration_number.as_deref().filter(|s| !s.trim().is_empty()) {
+            let local = e
+                .registration_country
+                .as_deref()
+                .and_then(|c| identifiers::country(c).ok())
+                .is_some_and(|c| LOCAL_REGISTER_COUNTRIES.contains(&c.as_str()));
             self.numbered(
-                KeyKind::Registration,
+                if local { KeyKind::RegistrationLocal } else { KeyKind::Registration },
                 ("entity.registration_number".into(), "registration number", reg),
                 ("entity.registration_country".into(), e.registration_country.as_deref()),
             );
@@ -470,14 +492,17 @@ fn person_name_variants(p: &Person) -> Vec<NormalisedName> {
     if let Some(o) = &p.original_script_name {
         out.push(names::person_name(o));
     }
-    if exp("X_NOINIT") {
-        let extra: Vec<NormalisedName> = out
-            .iter()
-            .filter(|n| n.tokens().iter().any(|t| t.len() == 1))
-            .map(|n| names::person_name(&n.tokens().iter().filter(|t| t.len() > 1).cloned().collect::<Vec<_>>().join(" ")))
-            .collect();
-        out.extend(extra);
-    }
+    // A one-letter token is an initial or an abbreviated title (`M.` for Monsieur) that the
+    // other source may not write: each variant that has one also counts without them.
+    let without_initials: Vec<NormalisedName> = out
+        .iter()
+        .filter(|n| n.tokens().iter().any(|t| t.len() == 1))
+        .map(|n| {
+            let kept: Vec<&str> = n.tokens().iter().map(String::as_str).filter(|t| t.len() > 1).collect();
+            names::person_name(&kept.join(" "))
+        })
+        .collect();
+    out.extend(without_initials);
     out.retain(|n| n.len() >= 2);
     out.sort();
     out.dedup();
@@ -490,6 +515,39 @@ fn dob_bytes(d: &PartialDate) -> Option<String> {
     let (m, day) = (d.month()?, d.day()?);
     let (lo, hi) = if m <= day { (m, day) } else { (day, m) };
     Some(format!("{:04}-{:02}-{:02}", d.year(), lo, hi))
+}
+
+/// The tokens of a normalised entity name in the order the source wrote them: by their first
+/// occurrence among the words of `fold(raw)`; tokens that are no such word (merged
+/// initialisms, `I.B.M.` -> `ibm`) follow in sorted order. Joined by one space.
+///
+/// Entity names keep their order because it is part of the name: `Müller & Schmidt Bau` and
+/// `Schmidt & Müller Bau` are two firms. The phonetic key stays sorted, so a reordered name
+/// still meets as medium evidence.
+fn entity_ordered(name: &NormalisedName, raw: &str) -> String {
+    let folded = names::fold(raw);
+    let mut placed = vec![false; name.len()];
+    let mut out: Vec<&str> = Vec::with_capacity(name.len());
+    for word in folded.split(' ') {
+        if let Ok(i) = name.tokens().binary_search_by(|t| t.as_str().cmp(word)) {
+            if let Some(slot) = placed.get_mut(i).filter(|p| !**p) {
+                *slot = true;
+                out.push(word);
+            }
+        }
+    }
+    for (t, p) in name.tokens().iter().zip(&placed) {
+        if !p {
+            out.push(t);
+        }
+    }
+    out.join(" ")
+}
+
+fn skeleton_joined(name: &NormalisedName) -> String {
+    let mut codes: Vec<String> = name.tokens().iter().map(|t| names::skeleton(t)).collect();
+    codes.sort();
+    codes.join(" ")
 }
 
 fn phonetic_joined(name: &NormalisedName) -> String {
@@ -510,16 +568,6 @@ fn join(fields: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-fn exp(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1")
-}
-
-fn skeleton_joined(name: &NormalisedName) -> String {
-    let mut codes: Vec<String> = name.tokens().iter().map(|t| names::skeleton(t)).collect();
-    codes.sort();
-    codes.join(" ")
-}
-
 /// The name keys of one name variant (at least two tokens).
 fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&PartialDate>) {
     let Some(dob) = dob else { return };
@@ -528,12 +576,8 @@ fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&Partial
     if let Some(full) = dob_bytes(dob) {
         let full = full.as_bytes();
         b.push(KeyKind::PersonNameDob, join(&[joined.as_bytes(), full]));
-        if !exp("X_NOPHON") {
-            b.push(KeyKind::PersonPhoneticDob, join(&[phonetic_joined(name).as_bytes(), full]));
-        }
-        if exp("X_SKEL") {
-            b.push(KeyKind::PersonSkeletonDob, join(&[skeleton_joined(name).as_bytes(), full]));
-        }
+        b.push(KeyKind::PersonPhoneticDob, join(&[phonetic_joined(name).as_bytes(), full]));
+        b.push(KeyKind::PersonSkeletonDob, join(&[skeleton_joined(name).as_bytes(), full]));
         let combined = &tokens[..tokens.len().min(MAX_COMBINED_TOKENS)];
         for (i, t) in combined.iter().enumerate() {
             let others = others_joined(combined, i);
@@ -543,16 +587,12 @@ fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&Partial
                 // Prefix and suffix: one edit anywhere in the token leaves one of them intact.
                 let tb = t.as_bytes();
                 b.push(KeyKind::PersonNamePrefixDob, join(&[others.as_bytes(), &tb[..AFFIX_LEN], full]));
-                if !exp("X_NOSUF") {
-                    b.push(KeyKind::PersonNameSuffixDob, join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]));
-                }
+                b.push(KeyKind::PersonNameSuffixDob, join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]));
             }
         }
     }
-    if !exp("X_NOYEAR") {
-        let year = format!("{:04}", dob.year());
-        b.push(KeyKind::PersonNameYear, join(&[joined.as_bytes(), year.as_bytes()]));
-    }
+    let year = format!("{:04}", dob.year());
+    b.push(KeyKind::PersonNameYear, join(&[joined.as_bytes(), year.as_bytes()]));
 }
 
 /// The tokens other than `skip`, joined by spaces.
