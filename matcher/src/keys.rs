@@ -180,7 +180,11 @@ mod tests {
         }
         let mut codes: Vec<u16> = KeyKind::ALL.iter().map(|k| k.code()).collect();
         codes.dedup();
-        assert_eq!(codes.len(), KeyKind::ALL.len(), "codes are unique and ascending");
+        assert_eq!(
+            codes.len(),
+            KeyKind::ALL.len(),
+            "codes are unique and ascending"
+        );
     }
 }
 
@@ -237,8 +241,14 @@ pub fn derive(subject: &Subject, options: &KeyOptions) -> SubjectKeys {
         Record::Entity(e) => b.entity(e, options),
         Record::Account(a) => b.account(a, "account"),
         Record::Wallet(w) => {
-            if let Some(v) = b.check("wallet.address", identifiers::wallet_address(&w.chain, &w.address)) {
-                b.push(KeyKind::Wallet, join(&[v.chain().as_str().as_bytes(), v.as_str().as_bytes()]));
+            if let Some(v) = b.check(
+                "wallet.address",
+                identifiers::wallet_address(&w.chain, &w.address),
+            ) {
+                b.push(
+                    KeyKind::Wallet,
+                    join(&[v.chain().as_str().as_bytes(), v.as_str().as_bytes()]),
+                );
             }
         }
         Record::Vessel(v) => {
@@ -247,7 +257,10 @@ pub fn derive(subject: &Subject, options: &KeyOptions) -> SubjectKeys {
             }
         }
         Record::Aircraft(a) => {
-            if let Some(v) = b.check("aircraft.registration", identifiers::aircraft_registration(&a.registration)) {
+            if let Some(v) = b.check(
+                "aircraft.registration",
+                identifiers::aircraft_registration(&a.registration),
+            ) {
                 b.push(KeyKind::Aircraft, v.as_str().as_bytes().to_vec());
             }
         }
@@ -287,7 +300,11 @@ impl Builder {
     }
 
     /// Keeps a valid value, or records the refusal against `field`.
-    fn check<T>(&mut self, field: impl fmt::Display, result: Result<T, InvalidIdentifier>) -> Option<T> {
+    fn check<T>(
+        &mut self,
+        field: impl fmt::Display,
+        result: Result<T, InvalidIdentifier>,
+    ) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
@@ -304,7 +321,10 @@ impl Builder {
     }
 
     fn phone(&mut self, field: impl fmt::Display, raw: &str, options: &KeyOptions) {
-        if let Some(v) = self.check(field, identifiers::phone_number(raw, options.default_phone_region.as_ref())) {
+        if let Some(v) = self.check(
+            field,
+            identifiers::phone_number(raw, options.default_phone_region.as_ref()),
+        ) {
             self.push(KeyKind::Phone, v.as_str().as_bytes().to_vec());
         }
     }
@@ -387,11 +407,16 @@ impl Builder {
 
     fn entity(&mut self, e: &LegalEntity, options: &KeyOptions) {
         let country = self
-            .country("entity.registration_country", e.registration_country.as_deref())
+            .country(
+                "entity.registration_country",
+                e.registration_country.as_deref(),
+            )
             .or_else(|| {
-                e.addresses
-                    .iter()
-                    .find_map(|a| a.country.as_deref().and_then(|c| identifiers::country(c).ok()))
+                e.addresses.iter().find_map(|a| {
+                    a.country
+                        .as_deref()
+                        .and_then(|c| identifiers::country(c).ok())
+                })
             });
         let raw_names = std::iter::once(&e.name).chain(e.aliases.iter());
         let mut names: Vec<(NormalisedName, String)> = raw_names
@@ -406,9 +431,15 @@ impl Builder {
         for (name, joined) in names.iter().filter(|(n, _)| !n.is_empty()) {
             self.push(KeyKind::EntityName, joined.clone().into_bytes());
             if let Some(c) = &country {
-                self.push(KeyKind::EntityNameCountry, join(&[joined.as_bytes(), c.as_str().as_bytes()]));
+                self.push(
+                    KeyKind::EntityNameCountry,
+                    join(&[joined.as_bytes(), c.as_str().as_bytes()]),
+                );
                 let phon = phonetic_joined(name);
-                self.push(KeyKind::EntityPhoneticCountry, join(&[phon.as_bytes(), c.as_str().as_bytes()]));
+                self.push(
+                    KeyKind::EntityPhoneticCountry,
+                    join(&[phon.as_bytes(), c.as_str().as_bytes()]),
+                );
             }
         }
         if let Some(lei) = e.lei.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -416,16 +447,31 @@ impl Builder {
                 self.push(KeyKind::Lei, v.as_str().as_bytes().to_vec());
             }
         }
-        if let Some(reg) = e.registration_number.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(reg) = e
+            .registration_number
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
             let local = e
                 .registration_country
                 .as_deref()
                 .and_then(|c| identifiers::country(c).ok())
                 .is_some_and(|c| LOCAL_REGISTER_COUNTRIES.contains(&c.as_str()));
             self.numbered(
-                if local { KeyKind::RegistrationLocal } else { KeyKind::Registration },
-                ("entity.registration_number".into(), "registration number", reg),
-                ("entity.registration_country".into(), e.registration_country.as_deref()),
+                if local {
+                    KeyKind::RegistrationLocal
+                } else {
+                    KeyKind::Registration
+                },
+                (
+                    "entity.registration_number".into(),
+                    "registration number",
+                    reg,
+                ),
+                (
+                    "entity.registration_country".into(),
+                    e.registration_country.as_deref(),
+                ),
             );
         }
         self.tax_numbers("entity", &e.tax_numbers);
@@ -474,7 +520,9 @@ impl Builder {
 fn institution(raw: &str) -> Result<String, InvalidIdentifier> {
     match identifiers::bic(raw) {
         Ok(bic) => Ok(bic.as_str().to_owned()),
-        Err(_) => identifiers::reference_number("institution code", raw).map(|r| r.as_str().to_owned()),
+        Err(_) => {
+            identifiers::reference_number("institution code", raw).map(|r| r.as_str().to_owned())
+        }
     }
 }
 
@@ -498,7 +546,12 @@ fn person_name_variants(p: &Person) -> Vec<NormalisedName> {
         .iter()
         .filter(|n| n.tokens().iter().any(|t| t.len() == 1))
         .map(|n| {
-            let kept: Vec<&str> = n.tokens().iter().map(String::as_str).filter(|t| t.len() > 1).collect();
+            let kept: Vec<&str> = n
+                .tokens()
+                .iter()
+                .map(String::as_str)
+                .filter(|t| t.len() > 1)
+                .collect();
             names::person_name(&kept.join(" "))
         })
         .collect();
@@ -576,23 +629,41 @@ fn person_name_keys(b: &mut Builder, name: &NormalisedName, dob: Option<&Partial
     if let Some(full) = dob_bytes(dob) {
         let full = full.as_bytes();
         b.push(KeyKind::PersonNameDob, join(&[joined.as_bytes(), full]));
-        b.push(KeyKind::PersonPhoneticDob, join(&[phonetic_joined(name).as_bytes(), full]));
-        b.push(KeyKind::PersonSkeletonDob, join(&[skeleton_joined(name).as_bytes(), full]));
+        b.push(
+            KeyKind::PersonPhoneticDob,
+            join(&[phonetic_joined(name).as_bytes(), full]),
+        );
+        b.push(
+            KeyKind::PersonSkeletonDob,
+            join(&[skeleton_joined(name).as_bytes(), full]),
+        );
         let combined = &tokens[..tokens.len().min(MAX_COMBINED_TOKENS)];
         for (i, t) in combined.iter().enumerate() {
             let others = others_joined(combined, i);
             // The token's initial: survives any change after the first letter.
-            b.push(KeyKind::PersonTokenInitialDob, join(&[others.as_bytes(), &t.as_bytes()[..1], full]));
+            b.push(
+                KeyKind::PersonTokenInitialDob,
+                join(&[others.as_bytes(), &t.as_bytes()[..1], full]),
+            );
             if t.len() >= AFFIX_MIN_TOKEN_LEN {
                 // Prefix and suffix: one edit anywhere in the token leaves one of them intact.
                 let tb = t.as_bytes();
-                b.push(KeyKind::PersonNamePrefixDob, join(&[others.as_bytes(), &tb[..AFFIX_LEN], full]));
-                b.push(KeyKind::PersonNameSuffixDob, join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]));
+                b.push(
+                    KeyKind::PersonNamePrefixDob,
+                    join(&[others.as_bytes(), &tb[..AFFIX_LEN], full]),
+                );
+                b.push(
+                    KeyKind::PersonNameSuffixDob,
+                    join(&[others.as_bytes(), &tb[tb.len() - AFFIX_LEN..], full]),
+                );
             }
         }
     }
     let year = format!("{:04}", dob.year());
-    b.push(KeyKind::PersonNameYear, join(&[joined.as_bytes(), year.as_bytes()]));
+    b.push(
+        KeyKind::PersonNameYear,
+        join(&[joined.as_bytes(), year.as_bytes()]),
+    );
 }
 
 /// The tokens other than `skip`, joined by spaces.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use matcher::hits::{HitPolicy, evaluate, tokens_of};
 use matcher::keys::{KeyKind, KeyOptions, SubjectKeys, derive};
-use matcher::subject::{Category, IdentityDocument, Person, Record, Subject};
+use matcher::subject::{Address, Category, IdentityDocument, LegalEntity, Person, Record, Subject};
 use matcher::{Epoch, NetworkSecret, Token, Tokeniser};
 use proptest::prelude::*;
 
@@ -36,11 +36,21 @@ fn keys(s: &Subject) -> SubjectKeys {
 fn compare(a: &Subject, b: &Subject) -> (Vec<KeyKind>, bool) {
     let t = tokeniser();
     let ta = tokens_of(&keys(a).keys, &t);
-    let theirs: HashSet<Token> = tokens_of(&keys(b).keys, &t).into_iter().map(|k| k.token).collect();
-    let mut shared: Vec<KeyKind> = ta.iter().filter(|k| theirs.contains(&k.token)).map(|k| k.kind).collect();
+    let theirs: HashSet<Token> = tokens_of(&keys(b).keys, &t)
+        .into_iter()
+        .map(|k| k.token)
+        .collect();
+    let mut shared: Vec<KeyKind> = ta
+        .iter()
+        .filter(|k| theirs.contains(&k.token))
+        .map(|k| k.kind)
+        .collect();
     shared.sort();
     shared.dedup();
-    (shared, evaluate(&ta, &theirs, &HitPolicy::default()).is_some())
+    (
+        shared,
+        evaluate(&ta, &theirs, &HitPolicy::default()).is_some(),
+    )
 }
 
 fn date(y: u16, m: u8, d: u8) -> String {
@@ -135,6 +145,30 @@ proptest! {
     }
 
     #[test]
+    fn vowel_changes_anywhere_keep_the_skeleton_key(
+        g in name(), f in name(), (y, m, d) in dob(), which in 0usize..2, at in 0usize..9, v in 0usize..5,
+    ) {
+        prop_assume!(g != f);
+        // Replace the vowel at or after `at` in one token by another vowel; not after a `c`,
+        // whose sound (and skeleton letter, `k` or `s`) the next vowel decides.
+        let target = if which == 0 { &g } else { &f };
+        let chars: Vec<char> = target.chars().collect();
+        let Some(pos) = (at.min(chars.len() - 1)..chars.len()).find(|&i| "aeiou".contains(chars[i]) && (i == 0 || chars[i - 1] != 'c')) else {
+            return Ok(());
+        };
+        let mut changed = chars.clone();
+        changed[pos] = ['a', 'e', 'i', 'o', 'u'][v];
+        prop_assume!(changed != chars);
+        let changed: String = changed.into_iter().collect();
+        let (g2, f2) = if which == 0 { (changed, f.clone()) } else { (g.clone(), changed) };
+        let a = person(&g, None, &f, Some(&date(y, m, d)));
+        let b = person(&g2, None, &f2, Some(&date(y, m, d)));
+        let (shared, decided) = compare(&a, &b);
+        prop_assert!(shared.contains(&KeyKind::PersonSkeletonDob), "{shared:?}");
+        prop_assert!(decided);
+    }
+
+    #[test]
     fn a_partial_date_alone_never_decides(g in name(), f in name(), (y, m, d) in dob()) {
         prop_assume!(g != f);
         let a = person(&g, None, &f, Some(&date(y, m, d)));
@@ -155,6 +189,90 @@ fn transliteration_and_script_variants_meet() {
     let english = person("Alexander", None, "Pushkin", Some("1979-06-26"));
     let (shared, decided) = compare(&latin, &english);
     assert!(decided, "Aleksandr/Alexander: only {shared:?}");
+}
+
+#[test]
+fn arabic_script_meets_its_latin_spellings() {
+    for (script, latin) in [
+        (("محمد", "جابر"), ("Mohamad", "Jaber")),
+        (("فاطمة", "أحمد"), ("Fatima", "Ahmed")),
+        (("خديجة", "محمود"), ("Khadija", "Mahmud")),
+        (("يوسف", "حسين"), ("Youssef", "Hussein")),
+        (("ياسمين", "بوعزيزي"), ("Yasmine", "Bouazizi")),
+    ] {
+        let a = person(script.0, None, script.1, Some("1977-08-30"));
+        let b = person(latin.0, None, latin.1, Some("1977-08-30"));
+        let (shared, decided) = compare(&a, &b);
+        assert!(
+            shared.contains(&KeyKind::PersonSkeletonDob),
+            "{latin:?}: {shared:?}"
+        );
+        assert!(decided, "{latin:?}");
+    }
+}
+
+#[test]
+fn an_initial_or_abbreviated_title_on_one_side_still_decides() {
+    let a = person("M. Piotr", None, "Ostrecki", Some("2006-06-04"));
+    let b = person("Piotr", None, "Ostrecki", Some("2006-06-04"));
+    let (shared, decided) = compare(&a, &b);
+    assert!(shared.contains(&KeyKind::PersonNameDob), "{shared:?}");
+    assert!(decided);
+    let a = person("John", Some("F."), "Kennedy", Some("1917-05-29"));
+    let b = person("John", None, "Kennedy", Some("1917-05-29"));
+    assert!(compare(&a, &b).1);
+}
+
+fn entity(name: &str, country: &str, register: Option<&str>) -> Subject {
+    Subject {
+        local_ref: "E".into(),
+        category: Category::Suspect,
+        expires: None,
+        record: Record::Entity(LegalEntity {
+            name: name.into(),
+            registration_number: register.map(Into::into),
+            registration_country: register.map(|_| country.into()),
+            addresses: vec![Address {
+                country: Some(country.into()),
+                ..Address::default()
+            }],
+            ..LegalEntity::default()
+        }),
+    }
+}
+
+#[test]
+fn entity_names_keep_their_word_order() {
+    // Two firms: the strong name key keeps them apart, the sorted phonetic key alone does not
+    // decide.
+    let a = entity("Müller & Schmidt Transporte GmbH", "DE", None);
+    let b = entity("Schmidt & Müller Transporte", "DE", None);
+    let (shared, decided) = compare(&a, &b);
+    assert_eq!(shared, vec![KeyKind::EntityPhoneticCountry]);
+    assert!(!decided);
+    // The same firm with and without its legal form still meets on the strong key.
+    let c = entity("Müller & Schmidt Transporte", "DE", None);
+    let (shared, decided) = compare(&a, &c);
+    assert!(shared.contains(&KeyKind::EntityNameCountry), "{shared:?}");
+    assert!(decided);
+}
+
+#[test]
+fn a_german_register_number_needs_a_similar_name_too() {
+    // HRB numbers repeat across the German local courts: the number alone is medium.
+    let a = entity("Rutuon Beteiligungs", "DE", Some("HRB 62692"));
+    let b = entity("Ziolvil Autohandel", "DE", Some("HRB 62692"));
+    let (shared, decided) = compare(&a, &b);
+    assert_eq!(shared, vec![KeyKind::RegistrationLocal]);
+    assert!(!decided);
+    let c = entity("Rutuon Beteiligungs GmbH", "DE", Some("HRB 62692"));
+    assert!(compare(&a, &c).1);
+    // A nationally unique register (Poland's KRS) still decides alone.
+    let d = entity("Priosiaco Handel", "PL", Some("0000284647"));
+    let e = entity("Goldenflio Inwestycje", "PL", Some("0000284647"));
+    let (shared, decided) = compare(&d, &e);
+    assert_eq!(shared, vec![KeyKind::Registration]);
+    assert!(decided);
 }
 
 #[test]
@@ -199,7 +317,13 @@ fn refused_values_name_their_field_and_never_the_value() {
     );
     for e in &k.refused {
         let text = e.to_string();
-        for raw in ["31.02.1980", "AB123456", "C01X00T47", "Atlantis", "not-an-address"] {
+        for raw in [
+            "31.02.1980",
+            "AB123456",
+            "C01X00T47",
+            "Atlantis",
+            "not-an-address",
+        ] {
             assert!(!text.contains(raw), "error `{text}` repeats a raw value");
         }
     }
