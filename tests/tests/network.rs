@@ -844,3 +844,49 @@ mod shutdown {
         }
     }
 }
+
+mod sharing_policy {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_node_shares_its_filter_only_with_the_members_its_policy_names() {
+        // B shares with C only; A still shares with everyone.
+        let net = Network::start_with(3, |id, config| {
+            if id == "fiu-b" {
+                config.policy.share_with = vec!["fiu-c".to_owned()];
+            }
+        })
+        .await;
+        let (a, b, c) = (net.node("fiu-a"), net.node("fiu-b"), net.node("fiu-c"));
+        b.import(&[account("B-ACCOUNT", SHARED_IBAN)]).await;
+        a.import(&[account("A-ACCOUNT", SHARED_IBAN_GROUPED)]).await;
+        c.import(&[account("C-ACCOUNT", SHARED_IBAN)]).await;
+
+        // C holds B's filter and sees the hit; B sees hits against A and C.
+        c.hits_when("C's hit against B", |h| h.iter().any(|h| h.peer == "fiu-b"))
+            .await;
+        b.hits_when("B's hits against A and C", |h| h.len() >= 2)
+            .await;
+        // A is refused B's filter: it never holds it, so it hits only C.
+        let at_a = a.hits_when("A's hit against C", |h| !h.is_empty()).await;
+        assert_eq!(hit_pairs(&at_a), pairs(&[("A-ACCOUNT", "fiu-c")]));
+        assert_eq!(
+            a.held_sequence_of("fiu-b"),
+            None,
+            "A must not hold B's filter"
+        );
+
+        // Asked directly, B refuses A by name.
+        let mut client = a.peering_client().await;
+        let err = client
+            .get_snapshot(integration_tests::as_role(
+                v1::SnapshotRequest { epoch: 1 },
+                fiu_node::auth::Role::Peer,
+                "fiu-a",
+            ))
+            .await
+            .expect_err("B does not share with A");
+        assert_eq!(err.code(), tonic::Code::PermissionDenied);
+        assert!(err.message().contains("fiu-a"), "{}", err.message());
+    }
+}
