@@ -20,7 +20,9 @@ use super::{
 use crate::auth::{Role, require};
 use crate::engine::Engine;
 use crate::peers::{PeerLinks, deliver_follow_up};
-use crate::store::{Direction, FollowUpQuery, FollowUpState, HitQuery, Period, StoredHit};
+use crate::store::{
+    Direction, FollowUpQuery, FollowUpRecord, FollowUpState, HitQuery, Period, StoredHit,
+};
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
@@ -120,6 +122,51 @@ fn state(s: i32) -> Result<Option<FollowUpState>, Status> {
             v1::FollowUpState::NotFound => Some(FollowUpState::NotFound),
         },
     )
+}
+
+/// A watch stream: first `stored`, then every broadcast event that `select` turns into a
+/// message, until the client leaves, the node shuts down (UNAVAILABLE) or the watcher falls
+/// too far behind (RESOURCE_EXHAUSTED, with `behind` saying how to catch up).
+fn watch_stream<E, M>(
+    stored: Vec<M>,
+    mut rx: broadcast::Receiver<E>,
+    mut shutdown: watch::Receiver<bool>,
+    mut select: impl FnMut(E) -> Option<M> + Send + 'static,
+    behind: &'static str,
+) -> ReceiverStream<Result<M, Status>>
+where
+    E: Clone + Send + 'static,
+    M: Send + 'static,
+{
+    let (tx, out) = mpsc::channel(WATCH_BUFFER);
+    tokio::spawn(async move {
+        for m in stored {
+            if !forward(&tx, Ok(m), &mut shutdown).await {
+                return;
+            }
+        }
+        while let Some(event) = next_event(&mut rx, &mut shutdown).await {
+            match event {
+                Ok(e) => {
+                    if let Some(m) = select(e) {
+                        if !forward(&tx, Ok(m), &mut shutdown).await {
+                            return;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    let status = Status::resource_exhausted(format!(
+                        "watcher fell {n} {behind} and watch again"
+                    ));
+                    forward(&tx, Err(status), &mut shutdown).await;
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+        let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
+    });
+    ReceiverStream::new(out)
 }
 
 #[tonic::async_trait]
@@ -227,7 +274,7 @@ impl Investigator for InvestigatorService {
         }
         // Subscribe before reading the stored hits, so nothing falls between the two; a hit
         // seen in both is sent once.
-        let mut rx = self.engine.watch_hits();
+        let rx = self.engine.watch_hits();
         let stored = match q.since_ms {
             Some(_) => {
                 let engine = self.engine.clone();
@@ -249,37 +296,17 @@ impl Investigator for InvestigatorService {
             }
             None => Vec::new(),
         };
-        let (tx, out) = mpsc::channel(WATCH_BUFFER);
-        let mut shutdown = self.shutdown.clone();
-        tokio::spawn(async move {
-            let mut sent = std::collections::HashSet::new();
-            for hit in stored {
-                sent.insert(hit.id);
-                if !forward(&tx, Ok(hit_message(&hit)), &mut shutdown).await {
-                    return;
-                }
-            }
-            while let Some(event) = next_event(&mut rx, &mut shutdown).await {
-                match event {
-                    Ok(hit) if matches(&q, &hit) && !sent.contains(&hit.id) => {
-                        if !forward(&tx, Ok(hit_message(&hit)), &mut shutdown).await {
-                            return;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        let status = Status::resource_exhausted(format!(
-                            "watcher fell {n} hits behind; catch up with ListHits and watch again"
-                        ));
-                        forward(&tx, Err(status), &mut shutdown).await;
-                        return;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(out))))
+        let mut sent: std::collections::HashSet<i64> = stored.iter().map(|h| h.id).collect();
+        let out = watch_stream(
+            stored.iter().map(hit_message).collect(),
+            rx,
+            self.shutdown.clone(),
+            move |hit: StoredHit| {
+                (matches(&q, &hit) && sent.insert(hit.id)).then(|| hit_message(&hit))
+            },
+            "hits; catch up with ListHits",
+        );
+        Ok(Response::new(Box::pin(out)))
     }
 
     async fn request_follow_up(
@@ -389,7 +416,7 @@ impl Investigator for InvestigatorService {
         let req = request.into_inner();
         let (dir, st) = (direction(req.direction)?, state(req.state)?);
         let since = req.since.as_ref().map(millis);
-        let mut rx = self.engine.watch_follow_ups();
+        let rx = self.engine.watch_follow_ups();
         let stored = match since {
             Some(since) => {
                 let engine = self.engine.clone();
@@ -420,38 +447,17 @@ impl Investigator for InvestigatorService {
             }
             None => Vec::new(),
         };
-        let (tx, out) = mpsc::channel(WATCH_BUFFER);
-        let mut shutdown = self.shutdown.clone();
-        tokio::spawn(async move {
-            for f in stored {
-                if !forward(&tx, Ok(follow_up_message(&f)), &mut shutdown).await {
-                    return;
-                }
-            }
-            while let Some(event) = next_event(&mut rx, &mut shutdown).await {
-                match event {
-                    Ok(f)
-                        if dir.is_none_or(|d| d == f.direction)
-                            && st.is_none_or(|s| s == f.state) =>
-                    {
-                        if !forward(&tx, Ok(follow_up_message(&f)), &mut shutdown).await {
-                            return;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        let status = Status::resource_exhausted(format!(
-                            "watcher fell {n} changes behind; catch up with ListFollowUps and watch again"
-                        ));
-                        forward(&tx, Err(status), &mut shutdown).await;
-                        return;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-            let _ = tx.try_send(Err(Status::unavailable("the node is shutting down")));
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(out))))
+        let out = watch_stream(
+            stored.iter().map(follow_up_message).collect(),
+            rx,
+            self.shutdown.clone(),
+            move |f: FollowUpRecord| {
+                (dir.is_none_or(|d| d == f.direction) && st.is_none_or(|s| s == f.state))
+                    .then(|| follow_up_message(&f))
+            },
+            "changes; catch up with ListFollowUps",
+        );
+        Ok(Response::new(Box::pin(out)))
     }
 
     async fn get_statistics(
