@@ -497,7 +497,10 @@ impl Engine {
         let own = self.lock_own();
         let rx = self.updates_tx.subscribe();
         let p = &own.publication;
-        let backlog = if after_seq < p.snapshot.seq {
+        let latest = p.deltas.last().map_or(p.snapshot.seq, |d| d.seq);
+        // A subscriber that claims more than was published holds another history (this node
+        // was restored from a backup): it gets the snapshot, which replaces what it holds.
+        let backlog = if after_seq < p.snapshot.seq || after_seq > latest {
             std::iter::once(FilterUpdate::Snapshot(p.snapshot.clone()))
                 .chain(p.deltas.iter().cloned().map(FilterUpdate::Delta))
                 .collect()

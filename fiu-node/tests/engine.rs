@@ -179,3 +179,21 @@ fn an_unknown_member_and_an_out_of_order_delta_are_refused() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_subscriber_ahead_of_the_publisher_gets_a_snapshot() {
+    // A node restored from an older backup publishes lower sequence numbers than a peer has
+    // applied; the peer must be given a snapshot, not left waiting for numbers it has seen.
+    let p = pair(1);
+    let latest = p.a.own_snapshot().seq;
+    let (backlog, _) = p.a.own_updates_since(latest + 50);
+    assert!(
+        matches!(backlog.first(), Some(FilterUpdate::Snapshot(s)) if s.seq == latest),
+        "{backlog:?}"
+    );
+    let (backlog, _) = p.a.own_updates_since(latest);
+    assert!(
+        backlog.is_empty(),
+        "an up-to-date subscriber gets nothing old"
+    );
+}

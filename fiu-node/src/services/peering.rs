@@ -166,7 +166,12 @@ impl Peering for PeeringService {
         let mut shutdown = self.shutdown.clone();
         tracing::info!(peer = %caller.name, after = req.after_sequence, backlog = backlog.len(), "peer subscribed");
         tokio::spawn(async move {
-            let mut last = req.after_sequence;
+            // After a replacing snapshot, sequence numbers may restart lower than the
+            // subscriber's: count from what this stream actually sent.
+            let mut last = match backlog.first() {
+                Some(FilterUpdate::Snapshot(_)) => 0,
+                _ => req.after_sequence,
+            };
             for update in backlog {
                 last = update.seq();
                 for m in update_messages(&member, &update) {
