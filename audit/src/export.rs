@@ -11,8 +11,10 @@
 //!    *string* holding the stored JSON text (hashed as that text, never re-serialised);
 //! 3. signed tree heads in ascending size,
 //!    `{"type":"tree_head","size":…,"root":…,"timestamp_ms":…,"signature":…}` (the log id is
-//!    the header's), each possibly followed by countersignatures,
-//!    `{"type":"countersignature","size":…,"witness":…,"signature":…}` (hex, 128 characters).
+//!    the header's), and countersignatures naming the head by its size,
+//!    `{"type":"countersignature","size":…,"witness":…,"signature":…}` (signatures as 128 hex
+//!    characters). [`Export::to_json_lines`] writes all heads, then all countersignatures;
+//!    the parser accepts the two kinds interleaved.
 //!
 //! [`Verifier::verify`] trusts nothing in the file: the public key must equal the one the
 //! auditor supplies, the prefix is authenticated only through the roots it leads to, and every
@@ -346,11 +348,12 @@ impl Verifier {
         let mut from = prefix_size + 1;
         let check = |frontier: &Frontier, next: &mut usize, from: &mut u64| {
             let size = frontier.size().get();
+            let since = *from;
             while let Some(&(_, sth, known)) = checkpoints.get(*next).filter(|c| c.0 == size) {
                 let computed = frontier.root();
                 if computed != sth.head.root {
                     let fault = HeadFault::RootMismatch {
-                        from: *from,
+                        from: since,
                         to: size,
                         signed: sth.head.root,
                         computed,
@@ -489,19 +492,9 @@ impl Export {
                 "timestamp_ms": h.head.timestamp_ms,
                 "signature": hex::encode(h.signature.to_bytes()),
             }));
-            for c in self
-                .countersignatures
-                .iter()
-                .filter(|c| c.size == h.head.size)
-            {
-                lines.push(countersignature_line(c));
-            }
         }
-        // Countersignatures of no head in the file still go out, so nothing is lost.
         for c in &self.countersignatures {
-            if !self.heads.iter().any(|h| h.head.size == c.size) {
-                lines.push(countersignature_line(c));
-            }
+            lines.push(countersignature_line(c));
         }
         let mut out = Vec::new();
         for l in lines {
