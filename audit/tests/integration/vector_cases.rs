@@ -1,6 +1,6 @@
 //! The known-answer cases of docs/vectors/merkle.json, computed from the crate's code. Shared
 //! by the test that checks the committed file and by the example that writes it
-//! (`cargo run -p fiu-audit --example vectors -- docs/vectors`).
+//! (`cargo run -p fiu-audit --example merkle_vectors -- docs/vectors`).
 
 use ed25519_dalek::SigningKey;
 use fiu_audit::{Entry, LeafIndex, Tree, TreeHead, TreeSize, leaf_hash};

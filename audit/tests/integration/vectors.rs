@@ -1,7 +1,7 @@
 //! The code against the committed known-answer vectors in docs/vectors/merkle.json, and the
 //! committed values against the independent reference implementation. A failure here means a
 //! change to a byte format or the tree: either a bug, or a format change that needs a new
-//! version and regenerated vectors (`cargo run -p fiu-audit --example vectors -- docs/vectors`).
+//! version and regenerated vectors (`cargo run -p fiu-audit --example merkle_vectors -- docs/vectors`).
 
 use super::{reference, vector_cases};
 use fiu_audit::{Hash32, LeafIndex, TreeSize, verify_consistency, verify_inclusion};

@@ -1,6 +1,6 @@
 //! Writes docs/vectors/merkle.json from the current code.
 //!
-//! `cargo run -p fiu-audit --example vectors -- docs/vectors`
+//! `cargo run -p fiu-audit --example merkle_vectors -- docs/vectors`
 //!
 //! Run it only when the format changes on purpose (and bump the format version); the test
 //! `audit/tests/integration/vectors.rs` checks the code against the committed file.
