@@ -425,7 +425,7 @@ mod against_a_node {
         let subject = tmp.path().join("subject.json");
         std::fs::write(
             &subject,
-            r#"{"type":"person","family_name":"Doe","birth_date":"1980-03-14"}"#,
+            r#"{"type":"person","given_name":"Jane","family_name":"Doe","birth_date":"1980-03-14"}"#,
         )
         .unwrap();
         let o = client(&[
@@ -442,6 +442,28 @@ mod against_a_node {
         let answer: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
         assert_eq!(answer["peers_probed"], 0);
         assert_eq!(answer["hits"], serde_json::json!([]));
+
+        // A subject that yields no match key is refused by name, not answered "no hit".
+        std::fs::write(
+            &subject,
+            r#"{"type":"person","family_name":"Doe","birth_date":"1980-03-14"}"#,
+        )
+        .unwrap();
+        let o = client(&[
+            "lookup",
+            "--case",
+            "C-1",
+            "--purpose",
+            "test",
+            "--subject",
+            subject.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success());
+        assert!(
+            stderr(&o).contains("INVALID_ARGUMENT") && stderr(&o).contains("no match key"),
+            "{}",
+            stderr(&o)
+        );
 
         // The node's refusals come back as `error: CODE: message`.
         let o = client(&[
