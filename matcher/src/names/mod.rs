@@ -864,3 +864,24 @@ mod timing {
         }
     }
 }
+
+/// Runs a per-token code (`encode`, which takes non-empty `[a-z0-9]` bytes) on `token`,
+/// folding it first when it is not already normalised. Empty input gives an empty code; input
+/// with nothing alphanumeric gives `"0"`, so a code is never empty for a non-empty token.
+fn code_token(token: &str, encode: impl Fn(&[u8]) -> String) -> String {
+    let bytes = token.as_bytes();
+    if bytes.is_empty() {
+        return String::new();
+    }
+    if bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return encode(bytes);
+    }
+    let folded: Vec<u8> = fold(token).bytes().filter(|b| *b != b' ').collect();
+    if folded.is_empty() {
+        return "0".to_owned();
+    }
+    encode(&folded)
+}

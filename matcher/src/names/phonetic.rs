@@ -39,8 +39,6 @@
 //!
 //! Digits pass through. The output is ASCII `[a-z0-9]` and never empty for a non-empty token.
 
-use super::fold;
-
 /// Longest token handled on the stack; longer ones take one allocation.
 const STACK_TOKEN: usize = 48;
 
@@ -52,21 +50,7 @@ const STACK_TOKEN: usize = 48;
 /// normalised (upper case, non-ASCII, punctuation) is folded first and its spaces dropped;
 /// if nothing alphanumeric is left the code is `"0"`.
 pub fn phonetic(token: &str) -> String {
-    let bytes = token.as_bytes();
-    if bytes.is_empty() {
-        return String::new();
-    }
-    if bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return encode(bytes);
-    }
-    let folded: Vec<u8> = fold(token).bytes().filter(|b| *b != b' ').collect();
-    if folded.is_empty() {
-        return "0".to_owned();
-    }
-    encode(&folded)
+    super::code_token(token, encode)
 }
 
 /// Collapses doubled bytes, then encodes. `word` is non-empty `[a-z0-9]`.

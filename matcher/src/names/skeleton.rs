@@ -26,28 +26,12 @@
 //! Digits pass through. The output is ASCII `[a-z0-9]` and never empty for a non-empty
 //! token.
 
-use super::fold;
-
 /// Consonant skeleton of ONE normalised token (see the module documentation).
 ///
 /// Deterministic, ASCII `[a-z0-9]`, never empty for a non-empty input. A token that is not
 /// already normalised is folded first and its spaces dropped.
 pub fn skeleton(token: &str) -> String {
-    let bytes = token.as_bytes();
-    if bytes.is_empty() {
-        return String::new();
-    }
-    if bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return encode(bytes);
-    }
-    let folded: Vec<u8> = fold(token).bytes().filter(|b| *b != b' ').collect();
-    if folded.is_empty() {
-        return "0".to_owned();
-    }
-    encode(&folded)
+    super::code_token(token, encode)
 }
 
 fn is_vowel(b: u8) -> bool {
