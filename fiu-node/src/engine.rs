@@ -14,7 +14,7 @@
 //! - deletion and expiry: remove, then publish a rebuilt snapshot (a Bloom filter cannot
 //!   forget), so deleted subjects stop matching at the next snapshot.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use matcher::filter::{Delta, Filter, FilterError, FilterParams};
@@ -847,77 +847,91 @@ impl Engine {
     /// Verifies and applies a peer's delta (it must follow the last applied sequence), then
     /// probes the local subjects it could have turned into hits. Returns the new hits.
     pub fn apply_peer_delta(&self, peer: &str, blob: SignedBlob) -> Result<usize, EngineError> {
-        let key = self.check_peer(peer)?;
+        self.apply_peer_deltas(peer, vec![blob])
+    }
+
+    /// Verifies and applies consecutive deltas of one peer, then probes once the local
+    /// subjects with a token in a block any of them changed. Deltas that queued up while the
+    /// engine was busy cost one scan of the local tokens instead of one each. On a refused
+    /// delta, the ones before it stay applied (and their subjects are probed) and the error
+    /// is returned.
+    pub fn apply_peer_deltas(&self, peer: &str, blobs: Vec<SignedBlob>) -> Result<usize, EngineError> {
+        let key = *self.check_peer(peer)?;
         let refused = |reason: String| EngineError::PeerRefused {
             peer: peer.to_owned(),
             reason,
         };
-        let digest = *blake3::hash(&blob.bytes).as_bytes();
-        key.verify(&delta_message(peer, &blob).signed_bytes(), &blob.signature)
-            .map_err(|_| {
-                refused(format!(
-                    "delta {} has a signature that does not verify",
-                    blob.seq
-                ))
-            })?;
-        let delta =
-            Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
-        let changed_blocks: BTreeSet<u64> = delta.positions().iter().map(|p| p / 512).collect();
-        {
-            let mut peers = self.write_peers();
-            let pf = peers
-                .get_mut(peer)
-                .ok_or_else(|| refused("sent a delta before any snapshot".into()))?;
-            if blob.seq != pf.seq + 1 {
-                return Err(EngineError::FailedPrecondition(format!(
-                    "peer {peer}: delta {} does not follow {}; a snapshot is needed",
-                    blob.seq, pf.seq
-                )));
+        // One bit per block of the peer's filter: set when a delta touched the block.
+        let mut changed: Vec<u64> = Vec::new();
+        let mut outcome = Ok(());
+        for blob in blobs {
+            let step = (|| {
+                let digest = *blake3::hash(&blob.bytes).as_bytes();
+                key.verify(&delta_message(peer, &blob).signed_bytes(), &blob.signature)
+                    .map_err(|_| refused(format!("delta {} has a signature that does not verify", blob.seq)))?;
+                let delta = Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
+                let mut peers = self.write_peers();
+                let pf = peers
+                    .get_mut(peer)
+                    .ok_or_else(|| refused("sent a delta before any snapshot".into()))?;
+                if blob.seq != pf.seq + 1 {
+                    return Err(EngineError::FailedPrecondition(format!(
+                        "peer {peer}: delta {} does not follow {}; a snapshot is needed",
+                        blob.seq, pf.seq
+                    )));
+                }
+                if delta.epoch() != self.settings.epoch || blob.epoch != self.settings.epoch {
+                    return Err(refused(format!(
+                        "delta is of epoch {}, this node is at epoch {}",
+                        delta.epoch().0,
+                        self.settings.epoch.0
+                    )));
+                }
+                let mut next = pf.filter.clone();
+                next.apply(&delta)
+                    .map_err(|e| refused(format!("delta does not fit the snapshot: {e}")))?;
+                let audit = event(
+                    "filter.delta_received",
+                    peer,
+                    json!({"seq": blob.seq, "epoch": blob.epoch.0, "added": delta.added_items(), "digest": hex::encode(digest)}),
+                );
+                self.store.append_peer_delta(peer, &blob, &[audit])?;
+                pf.filter = next;
+                pf.seq = blob.seq;
+                let words = (pf.filter.params().num_blocks() as usize).div_ceil(64);
+                changed.resize(words, 0);
+                for p in delta.positions() {
+                    let block = (p / 512) as usize;
+                    if let Some(w) = changed.get_mut(block / 64) {
+                        *w |= 1 << (block % 64);
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = step {
+                outcome = Err(e);
+                break;
             }
-            if delta.epoch() != self.settings.epoch || blob.epoch != self.settings.epoch {
-                return Err(refused(format!(
-                    "delta is of epoch {}, this node is at epoch {}",
-                    delta.epoch().0,
-                    self.settings.epoch.0
-                )));
-            }
-            let mut next = pf.filter.clone();
-            next.apply(&delta)
-                .map_err(|e| refused(format!("delta does not fit the snapshot: {e}")))?;
-            let audit = event(
-                "filter.delta_received",
-                peer,
-                json!({"seq": blob.seq, "epoch": blob.epoch.0, "added": delta.added_items(), "digest": hex::encode(digest)}),
-            );
-            self.store.append_peer_delta(peer, &blob, &[audit])?;
-            pf.filter = next;
-            pf.seq = blob.seq;
         }
+        let touched = |b: u64| changed.get((b / 64) as usize).is_some_and(|w| w & (1 << (b % 64)) != 0);
         // Only tokens with a bit in a changed block can have become hits.
         let candidates: Vec<String> = {
             let peers = self.read_peers();
             let local = self.read_local();
             match peers.get(peer) {
-                Some(pf) => local
-                    .iter()
-                    .filter(|(_, s)| {
-                        s.tokens.iter().any(|t| {
-                            pf.filter
-                                .params()
-                                .blocks_of(&t.token)
-                                .into_iter()
-                                .any(|b| changed_blocks.contains(&b))
-                        })
-                    })
-                    .map(|(r, _)| r.clone())
-                    .collect(),
-                None => Vec::new(),
+                Some(pf) if !changed.is_empty() => {
+                    let params = pf.filter.params();
+                    local
+                        .iter()
+                        .filter(|(_, s)| s.tokens.iter().any(|t| params.blocks_of(&t.token).into_iter().any(touched)))
+                        .map(|(r, _)| r.clone())
+                        .collect()
+                }
+                _ => Vec::new(),
             }
         };
-        if candidates.is_empty() {
-            return Ok(0);
-        }
-        self.probe_subjects(&candidates, Some(peer))
+        let new_hits = if candidates.is_empty() { 0 } else { self.probe_subjects(&candidates, Some(peer))? };
+        outcome.map(|()| new_hits)
     }
 
     /// Ad hoc hit/no-hit for a subject across every peer filter held, without storing the

@@ -203,6 +203,18 @@ pub async fn subscribe(
     }
 }
 
+/// Most deltas applied with one scan of the local tokens.
+pub const MAX_DELTAS_PER_SCAN: usize = 256;
+
+fn delta_blob(d: v1::SignedDelta) -> SignedBlob {
+    SignedBlob {
+        seq: d.sequence,
+        epoch: Epoch(d.epoch),
+        bytes: d.delta,
+        signature: d.signature,
+    }
+}
+
 /// A snapshot being received in chunks.
 struct Assembly {
     header: v1::SignedFilter,
@@ -236,7 +248,16 @@ async fn follow_once(
         .map_err(|s| (false, format!("{}: {}", s.code(), s.message())))?
         .into_inner();
     let mut assembly: Option<Assembly> = None;
-    while let Some(item) = stream.next().await {
+    // An update read ahead while collecting deltas, to be handled next.
+    let mut pending: Option<Result<v1::FilterUpdate, Status>> = None;
+    loop {
+        let item = match pending.take() {
+            Some(item) => item,
+            None => match stream.next().await {
+                Some(item) => item,
+                None => break,
+            },
+        };
         let update = item.map_err(|s| (progressed, format!("{}: {}", s.code(), s.message())))?;
         match update.update {
             Some(v1::filter_update::Update::Snapshot(header)) => {
@@ -286,19 +307,29 @@ async fn follow_once(
                 }
             }
             Some(v1::filter_update::Update::Delta(d)) => {
-                let blob = SignedBlob {
-                    seq: d.sequence,
-                    epoch: Epoch(d.epoch),
-                    bytes: d.delta,
-                    signature: d.signature,
-                };
-                let seq = blob.seq;
+                // Deltas that are already waiting are applied together: one scan of the local
+                // tokens for all of them, so a busy peer never leaves this node behind.
+                let mut blobs = vec![delta_blob(d)];
+                while blobs.len() < MAX_DELTAS_PER_SCAN {
+                    // A zero timeout polls once: it takes only what has already arrived.
+                    match tokio::time::timeout(Duration::ZERO, stream.next()).await {
+                        Ok(Some(Ok(v1::FilterUpdate {
+                            update: Some(v1::filter_update::Update::Delta(d)),
+                        }))) => blobs.push(delta_blob(d)),
+                        Ok(Some(other)) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+                let (count, last) = (blobs.len(), blobs.last().map_or(0, |b| b.seq));
                 let (e, p) = (engine.clone(), peer.to_owned());
-                let hits = on_engine(move || e.apply_peer_delta(&p, blob))
+                let hits = on_engine(move || e.apply_peer_deltas(&p, blobs))
                     .await
                     .map_err(|r| (progressed, r))?;
                 progressed = true;
-                tracing::debug!(%peer, seq, new_hits = hits, "peer delta applied");
+                tracing::debug!(%peer, deltas = count, seq = last, new_hits = hits, "peer deltas applied");
             }
             None => return Err((progressed, "empty update message".to_owned())),
         }
