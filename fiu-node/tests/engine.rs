@@ -197,3 +197,44 @@ fn a_subscriber_ahead_of_the_publisher_gets_a_snapshot() {
         "an up-to-date subscriber gets nothing old"
     );
 }
+
+#[test]
+fn waiting_deltas_apply_together_and_a_bad_one_keeps_those_before_it() {
+    let p = pair(1);
+    p.b.ingest(
+        vec![
+            account("B1", "DE89370400440532013000"),
+            account("B2", "GB82WEST12345698765432"),
+        ],
+        "op",
+        "test",
+    )
+    .unwrap();
+    p.b.apply_peer_snapshot("fiu-a", p.a.own_snapshot())
+        .unwrap();
+    let (_, mut rx) = p.a.own_updates_since(p.a.own_snapshot().seq);
+    p.a.ingest(vec![account("A1", "DE89370400440532013000")], "op", "test")
+        .unwrap();
+    p.a.ingest(vec![account("A2", "GB82WEST12345698765432")], "op", "test")
+        .unwrap();
+    let deltas: Vec<SignedBlob> = std::iter::from_fn(|| match rx.try_recv() {
+        Ok(FilterUpdate::Delta(d)) => Some(d),
+        _ => None,
+    })
+    .collect();
+    assert_eq!(deltas.len(), 2);
+    let mut forged = deltas[1].clone();
+    forged.signature[5] ^= 1;
+    // The first delta applies and its hit is found; the forged second one is refused.
+    let err =
+        p.b.apply_peer_deltas("fiu-a", vec![deltas[0].clone(), forged])
+            .unwrap_err();
+    assert!(refused(err).contains("signature"));
+    assert_eq!(p.b.peer_position("fiu-a"), Some(deltas[0].seq));
+    // The genuine second delta then applies and finds the second hit.
+    assert_eq!(
+        p.b.apply_peer_deltas("fiu-a", vec![deltas[1].clone()])
+            .unwrap(),
+        1
+    );
+}
