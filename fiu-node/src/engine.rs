@@ -855,7 +855,11 @@ impl Engine {
     /// engine was busy cost one scan of the local tokens instead of one each. On a refused
     /// delta, the ones before it stay applied (and their subjects are probed) and the error
     /// is returned.
-    pub fn apply_peer_deltas(&self, peer: &str, blobs: Vec<SignedBlob>) -> Result<usize, EngineError> {
+    pub fn apply_peer_deltas(
+        &self,
+        peer: &str,
+        blobs: Vec<SignedBlob>,
+    ) -> Result<usize, EngineError> {
         let key = *self.check_peer(peer)?;
         let refused = |reason: String| EngineError::PeerRefused {
             peer: peer.to_owned(),
@@ -868,8 +872,14 @@ impl Engine {
             let step = (|| {
                 let digest = *blake3::hash(&blob.bytes).as_bytes();
                 key.verify(&delta_message(peer, &blob).signed_bytes(), &blob.signature)
-                    .map_err(|_| refused(format!("delta {} has a signature that does not verify", blob.seq)))?;
-                let delta = Delta::from_bytes(&blob.bytes).map_err(|e| refused(format!("delta refused: {e}")))?;
+                    .map_err(|_| {
+                        refused(format!(
+                            "delta {} has a signature that does not verify",
+                            blob.seq
+                        ))
+                    })?;
+                let delta = Delta::from_bytes(&blob.bytes)
+                    .map_err(|e| refused(format!("delta refused: {e}")))?;
                 let mut peers = self.write_peers();
                 let pf = peers
                     .get_mut(peer)
@@ -913,7 +923,11 @@ impl Engine {
                 break;
             }
         }
-        let touched = |b: u64| changed.get((b / 64) as usize).is_some_and(|w| w & (1 << (b % 64)) != 0);
+        let touched = |b: u64| {
+            changed
+                .get((b / 64) as usize)
+                .is_some_and(|w| w & (1 << (b % 64)) != 0)
+        };
         // Only tokens with a bit in a changed block can have become hits.
         let candidates: Vec<String> = {
             let peers = self.read_peers();
@@ -923,14 +937,22 @@ impl Engine {
                     let params = pf.filter.params();
                     local
                         .iter()
-                        .filter(|(_, s)| s.tokens.iter().any(|t| params.blocks_of(&t.token).into_iter().any(touched)))
+                        .filter(|(_, s)| {
+                            s.tokens
+                                .iter()
+                                .any(|t| params.blocks_of(&t.token).into_iter().any(touched))
+                        })
                         .map(|(r, _)| r.clone())
                         .collect()
                 }
                 _ => Vec::new(),
             }
         };
-        let new_hits = if candidates.is_empty() { 0 } else { self.probe_subjects(&candidates, Some(peer))? };
+        let new_hits = if candidates.is_empty() {
+            0
+        } else {
+            self.probe_subjects(&candidates, Some(peer))?
+        };
         outcome.map(|()| new_hits)
     }
 
