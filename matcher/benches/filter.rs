@@ -4,7 +4,7 @@
 //! outside the timing loops; then times probes in batches of 100 000 tokens, moving through
 //! 10 million distinct tokens so that the probes miss the cache as they would on a real node.
 //! Prints a summary table (one core, timed with `Instant` over 2 million probes per case)
-//! before the criterion runs. Figures and machine: docs/parts/filter-bench.md.
+//! before the criterion runs. Figures and machine: docs/BENCHMARKS.md.
 //!
 //! Run with `cargo bench -p matcher --bench filter`.
 

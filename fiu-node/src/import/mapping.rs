@@ -22,7 +22,7 @@
 //! country = "PASSPORT_COUNTRY"
 //! ```
 //!
-//! docs/parts/import.md lists every key. Unknown keys are refused, so a typo in the mapping
+//! docs/IMPORT.md lists every key. Unknown keys are refused, so a typo in the mapping
 //! file is caught when it is loaded, not discovered as silently missing data.
 
 use std::collections::BTreeMap;

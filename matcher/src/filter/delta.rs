@@ -81,7 +81,7 @@ impl Delta {
         &self.positions
     }
 
-    /// The delta's bytes (docs/parts/filter.md).
+    /// The delta's bytes (docs/PROTOCOL.md section 6).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(DELTA_HEADER_LEN + 3 * self.positions.len() + 32);
         out.extend_from_slice(&write_common(DELTA_MAGIC, self.epoch, self.params));

@@ -32,7 +32,7 @@ const COMMON_LEN: usize = 24;
 const HASH_CHUNK_BLOCKS: usize = 1024;
 
 impl Filter {
-    /// The snapshot: header, body and checksum (docs/parts/filter.md).
+    /// The snapshot: header, body and checksum (docs/PROTOCOL.md section 6).
     pub fn to_bytes(&self) -> Vec<u8> {
         let len = self.params.byte_len() as usize;
         let mut out = Vec::with_capacity(len);

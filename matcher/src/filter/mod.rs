@@ -2,7 +2,7 @@
 //!
 //! A node puts its tokens into a [`Filter`], publishes a snapshot ([`Filter::to_bytes`]) and
 //! then a [`Delta`] per batch of new tokens; peers read both with checked readers and probe
-//! their own tokens with [`Filter::contains_many`]. docs/parts/filter.md gives every byte.
+//! their own tokens with [`Filter::contains_many`]. docs/PROTOCOL.md section 6 gives every byte.
 //!
 //! # The position rule (hash scheme 1)
 //!
@@ -387,7 +387,7 @@ mod tests {
         );
     }
 
-    /// The vectors in docs/parts/filter.md.
+    /// The vectors in docs/PROTOCOL.md section 6.
     #[test]
     fn known_answer() {
         let params = FilterParams::new(4, 2, 3).unwrap();

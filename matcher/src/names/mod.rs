@@ -3,7 +3,7 @@
 //! Two FIUs that wrote the same person differently (`Александр Пушкин`, `Pushkin,
 //! Aleksandr`, `Alexander PUSHKIN`) must end with the same tokens, or their keys never meet.
 //! Every step here is therefore part of the interoperable format and is specified, in order,
-//! in docs/parts/names.md; the word lists live in `tables.rs`.
+//! in docs/PROTOCOL.md section 2; the word lists live in `tables.rs`.
 //!
 //! - [`fold`]: the shared first stage (NFKC, transliteration with `any_ascii` 0.3, lower case,
 //!   punctuation to spaces, apostrophes inside words dropped).
@@ -432,7 +432,7 @@ fn person_core(words: &[(usize, &str)]) -> Vec<String> {
 ///   `I.B.M.` -> `ibm`), so dotted and undotted initialisms agree.
 /// - Legal forms are removed wherever they stand, as whole tokens (`ltd`, `gmbh`, `ooo`,
 ///   ...) or token sequences (`sp zoo`, `limited liability company`, ...); the lists are in
-///   `tables.rs` and docs/parts/names.md. `ACME Trading GmbH & Co. KG` gives `acme
+///   `tables.rs` and docs/PROTOCOL.md section 2. `ACME Trading GmbH & Co. KG` gives `acme
 ///   trading`; `ООО «Ромашка»`, `Romashka OOO` and `Romashka LLC` all give `romashka`.
 /// - If nothing else is left (`The Company Ltd`), the merged tokens are kept as they are,
 ///   so such a name still has a key.

@@ -11,7 +11,7 @@
 //! Said/Zaid, Wang/Wong), because it models English sound rules and keeps only consonants.
 //! This skeleton merges all 37 groups and keeps all 18 pairs apart (the tables were written
 //! while tuning it, so these are in-sample figures), and it is short enough to specify
-//! exactly for a second implementation (docs/parts/names.md).
+//! exactly for a second implementation (docs/PROTOCOL.md section 2).
 //!
 //! # The code
 //!
@@ -380,7 +380,7 @@ mod tests {
         ("chen", "hen"),
     ];
 
-    /// Variants the code does not merge (documented in docs/parts/names.md).
+    /// Variants the code does not merge (documented in docs/PROTOCOL.md section 2).
     const KNOWN_MISSES: &[(&str, &str)] = &[
         ("zhang", "jang"),
         ("mueller", "miller"),

@@ -4,7 +4,7 @@
 //! These lists are part of the interoperable format: two nodes that disagree on one word
 //! produce different keys for the same name. Every list is matched against *folded* tokens
 //! (lower-case ASCII letters and digits, see [`super::fold`]), so each entry is written in
-//! that form. docs/parts/names.md reproduces them; a change here is a format change.
+//! that form. docs/PROTOCOL.md section 2 reproduces them; a change here is a format change.
 
 /// Titles and honorifics that are removed wherever they stand in a person's name.
 ///

@@ -1,5 +1,5 @@
 //! From one unit's element tree to subjects: which goAML element becomes which subject field,
-//! and which category each party gets. docs/parts/import.md has the same table for operators.
+//! and which category each party gets. docs/IMPORT.md has the same table for operators.
 
 use matcher::subject::{
     Account, Address, Category, DocumentKind, IdentityDocument, LegalEntity, Person, Record,

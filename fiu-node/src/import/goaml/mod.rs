@@ -6,7 +6,7 @@
 //! closes. Memory is bounded by the largest unit, not by the report.
 //!
 //! Which element becomes which subject field, and how categories and `local_ref` are chosen,
-//! is documented in docs/parts/import.md.
+//! is documented in docs/IMPORT.md.
 //!
 //! Not imported, on purpose: `reporting_person` (the reporting entity's own compliance
 //! officer, not a subject of the report), `location`, and goods and services.
