@@ -396,8 +396,13 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
             synth::Population::generate(&spec),
         )
         .await?;
+        let why = if summary.refused > 0 {
+            " (records with no match key, such as a name with only a year of birth, are refused by design)"
+        } else {
+            ""
+        };
         say.line(format!(
-            "  {}: {} imported, {} refused",
+            "  {}: {} imported, {} refused{why}",
             MEMBERS[i], summary.imported, summary.refused
         ));
     }
