@@ -557,6 +557,7 @@ impl Engine {
         source: &str,
     ) -> Result<IngestReport, EngineError> {
         let mut report = IngestReport::default();
+        let today = chrono::Utc::now().date_naive();
         let mut prepared: Vec<PreparedSubject> = Vec::with_capacity(subjects.len());
         let mut seen = HashSet::new();
         for (index, subject) in subjects.into_iter().enumerate() {
@@ -579,6 +580,16 @@ impl Engine {
                 report
                     .issues
                     .push(refuse("local_ref", "appears twice in this batch"));
+                continue;
+            }
+            if subject.expires.is_some_and(|d| d < today) {
+                // Its retention has ended: storing it would publish tokens that the next
+                // expiry sweep must take back.
+                report.refused += 1;
+                report.issues.push(refuse(
+                    "expires",
+                    "is in the past; the subject's retention has ended",
+                ));
                 continue;
             }
             let keys = derive(&subject, &self.settings.key_options);

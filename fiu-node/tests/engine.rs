@@ -238,3 +238,20 @@ fn waiting_deltas_apply_together_and_a_bad_one_keeps_those_before_it() {
         1
     );
 }
+
+#[test]
+fn a_subject_whose_retention_has_ended_is_refused_by_field() {
+    let p = pair(1);
+    let mut old = account("OLD", "DE89370400440532013000");
+    old.expires = chrono::NaiveDate::from_ymd_opt(2001, 1, 1);
+    let mut current = account("CURRENT", "GB82WEST12345698765432");
+    current.expires = chrono::NaiveDate::from_ymd_opt(2999, 1, 1);
+    let report = p.a.ingest(vec![old, current], "op", "test").unwrap();
+    assert_eq!((report.inserted, report.refused), (1, 1));
+    let issue = &report.issues[0];
+    assert_eq!(
+        (issue.local_ref.as_str(), issue.field.as_str()),
+        ("OLD", "expires")
+    );
+    assert!(issue.record_refused);
+}
