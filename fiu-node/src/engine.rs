@@ -28,6 +28,7 @@ use tokio::sync::broadcast;
 use fiu_proto::signing::Signed;
 use fiu_proto::v1;
 
+use crate::clock::now_ms;
 use crate::identity::{Identity, PublicKey};
 use crate::store::{
     AuditEvent, NewHit, PreparedSubject, Publication, SignedBlob, Store, StoreError, StoredHit,
@@ -191,10 +192,6 @@ impl std::fmt::Debug for Engine {
             .field("epoch", &self.settings.epoch)
             .finish_non_exhaustive()
     }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn event(kind: &str, actor: &str, detail: serde_json::Value) -> AuditEvent {

@@ -20,6 +20,7 @@ use matcher::hits::KeyedToken;
 use serde_json::json;
 use tokio::sync::broadcast;
 
+use crate::clock::{millis, now_ms, timestamp};
 use crate::engine::{Engine, EngineError};
 use crate::store::{AuditEvent, Direction, FollowUpRecord, FollowUpState};
 
@@ -31,17 +32,6 @@ pub const MAX_MESSAGE: usize = fiu_proto::limits::MAX_FOLLOW_UP_MESSAGE_BYTES;
 
 /// Most tokens one follow-up may carry (a subject's tokens are far fewer).
 pub const MAX_FOLLOW_UP_TOKENS: usize = fiu_proto::limits::MAX_TOKENS_PER_FOLLOW_UP;
-
-fn timestamp(ms: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
-    }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 fn new_id() -> Result<String, EngineError> {
     let mut b = [0u8; 16];
@@ -267,9 +257,7 @@ impl Engine {
         local_refs.dedup();
         let now = now_ms();
         let not_found = local_refs.is_empty();
-        let created_ms = request.created.as_ref().map_or(now, |t| {
-            t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000)
-        });
+        let created_ms = request.created.as_ref().map_or(now, millis);
         let record = FollowUpRecord {
             id,
             direction: Direction::Incoming,

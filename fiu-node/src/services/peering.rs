@@ -105,9 +105,10 @@ fn snapshot_messages(member: &str, blob: &SignedBlob) -> Vec<v1::FilterUpdate> {
 
 /// The content id of snapshot bytes: the BLAKE3 checksum the format ends with.
 fn content_id_of(bytes: &[u8]) -> [u8; 32] {
+    use matcher::filter::CHECKSUM_LEN;
     let mut id = [0u8; 32];
-    if bytes.len() >= 32 {
-        id.copy_from_slice(&bytes[bytes.len() - 32..]);
+    if let Some(tail) = bytes.len().checked_sub(CHECKSUM_LEN).map(|at| &bytes[at..]) {
+        id.copy_from_slice(tail);
     }
     id
 }
@@ -219,7 +220,7 @@ impl Peering for PeeringService {
         Ok(Response::new(v1::FollowUpReceipt {
             request_id,
             member_id: self.engine.member_id().to_owned(),
-            received: Some(timestamp(chrono::Utc::now().timestamp_millis())),
+            received: Some(timestamp(crate::clock::now_ms())),
             automatic_answer,
         }))
     }
@@ -236,7 +237,7 @@ impl Peering for PeeringService {
         Ok(Response::new(v1::FollowUpReceipt {
             request_id,
             member_id: self.engine.member_id().to_owned(),
-            received: Some(timestamp(chrono::Utc::now().timestamp_millis())),
+            received: Some(timestamp(crate::clock::now_ms())),
             automatic_answer: None,
         }))
     }

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
 use matcher::hits::KeyedToken;
@@ -97,6 +97,24 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Runs a read query built at run time (the list filters) and decodes every row.
+    fn query_rows<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        decode: fn(&rusqlite::Row<'_>) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params_from_iter(values))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(decode(row)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Opens the store at `path`, creating the file if needed and migrating it to the newest
     /// schema. Refuses a file of a newer schema ([`StoreError::SchemaTooNew`]) or of another
     /// application ([`StoreError::Corrupt`]).
@@ -180,13 +198,7 @@ fn configure(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
-/// Now, in ms since the Unix epoch (0 for a clock set before 1970).
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+use crate::clock::now_ms;
 
 /// Appends `audit` to the log inside the caller's transaction.
 fn append_events(tx: &Connection, audit: &[AuditEvent], at_ms: i64) -> StoreResult<()> {
@@ -850,15 +862,7 @@ impl Store for SqliteStore {
         values.push(Value::Integer(
             i64::try_from(query.limit).unwrap_or(i64::MAX),
         ));
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(values))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(hit_from_row(row)?);
-            }
-            Ok(out)
-        })
+        self.query_rows(&sql, values, hit_from_row)
     }
 
     /// Refuses ([`StoreError::Conflict`]) a follow-up whose id and direction are stored.
@@ -943,15 +947,7 @@ impl Store for SqliteStore {
         values.push(Value::Integer(
             i64::try_from(query.limit).unwrap_or(i64::MAX),
         ));
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(values))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(follow_up_from_row(row)?);
-            }
-            Ok(out)
-        })
+        self.query_rows(&sql, values, follow_up_from_row)
     }
 
     /// Rows ordered by period start, then peer; periods without any count are left out.
