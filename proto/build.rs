@@ -9,6 +9,7 @@ use prost::Message as _;
 /// The files of package fiu.v1, relative to the include root `proto/`.
 const PROTOS: &[&str] = &[
     "fiu/v1/common.proto",
+    "fiu/v1/audit.proto",
     "fiu/v1/ingest.proto",
     "fiu/v1/peering.proto",
     "fiu/v1/investigator.proto",

@@ -630,6 +630,51 @@ impl Export {
     }
 }
 
+/// A signed tree head on its own, as an auditor keeps it (a head a witness holds, or one
+/// from an earlier audit): one JSON object,
+/// `{"type":"tree_head","log_id":…,"size":…,"root":…,"timestamp_ms":…,"signature":…}`.
+pub fn head_to_json(h: &SignedTreeHead) -> String {
+    json!({
+        "type": "tree_head",
+        "log_id": h.head.log_id,
+        "size": h.head.size.get(),
+        "root": h.head.root.to_hex(),
+        "timestamp_ms": h.head.timestamp_ms,
+        "signature": hex::encode(h.signature.to_bytes()),
+    })
+    .to_string()
+}
+
+/// Parses [`head_to_json`]'s form. The signature is not checked here.
+pub fn head_from_json(bytes: &[u8]) -> Result<SignedTreeHead, VerifyError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct HeadFile {
+        r#type: String,
+        log_id: String,
+        size: u64,
+        root: String,
+        timestamp_ms: i64,
+        signature: String,
+    }
+    let bad = |reason: String| VerifyError::Malformed { line: 1, reason };
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8".into()))?;
+    let f: HeadFile = serde_json::from_str(text.trim()).map_err(|e| bad(e.to_string()))?;
+    if f.r#type != "tree_head" {
+        return Err(bad(format!("type is {}, not tree_head", f.r#type)));
+    }
+    Ok(SignedTreeHead {
+        head: TreeHead {
+            log_id: f.log_id,
+            size: TreeSize::new(f.size),
+            root: Hash32::from_hex(&f.root).ok_or_else(|| bad("root is not 64 hex".into()))?,
+            timestamp_ms: f.timestamp_ms,
+        },
+        signature: signature_from_hex(&f.signature)
+            .ok_or_else(|| bad("signature is not 128 hex".into()))?,
+    })
+}
+
 fn countersignature_line(c: &Countersignature) -> serde_json::Value {
     json!({
         "type": "countersignature",

@@ -11,7 +11,8 @@
 //!
 //! - [`merkle`]: hashes ([`Hash32`]), [`LeafIndex`] and [`TreeSize`], the incremental
 //!   [`Tree`], the [`Frontier`] (compact range), inclusion and consistency proofs and their
-//!   RFC 9162 verifiers.
+//!   RFC 9162 verifiers. Proofs read complete subtrees through [`Subtrees`], so the same
+//!   code serves a tree in memory and a node's stored subtree roots.
 //! - [`entry`]: the canonical encoding of a log [`Entry`], which is the Merkle leaf.
 //! - [`tree_head`]: [`TreeHead`], its signed bytes, [`SignedTreeHead`] and witness
 //!   [`Countersignature`]s (Ed25519).
@@ -50,10 +51,11 @@ pub mod tree_head;
 pub use entry::{DecodeError, Entry};
 pub use export::{
     EntryFault, Export, HeadFault, VerifiedExport, VerifiedHead, Verifier, VerifyError,
-    verify_export,
+    head_from_json, head_to_json, verify_export,
 };
 pub use merkle::{
-    Frontier, Hash32, LeafIndex, ProofError, Tree, TreeSize, empty_root, leaf_hash, node_hash,
-    root, verify_consistency, verify_inclusion,
+    Frontier, Hash32, LeafIndex, ProofError, Subtree, SubtreeRecorder, Subtrees, Tree, TreeSize,
+    consistency_proof_from, empty_root, frontier_from, inclusion_proof_from, leaf_hash, node_hash,
+    root, root_from, verify_consistency, verify_inclusion,
 };
 pub use tree_head::{Countersignature, SignatureError, SignedTreeHead, TreeHead};

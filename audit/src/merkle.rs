@@ -187,6 +187,14 @@ pub enum ProofError {
         /// The new root the proof leads to.
         computed: Hash32,
     },
+    /// A perfect subtree a proof needs is not held by the source.
+    #[error("the subtree at level {level}, index {index} is not available")]
+    MissingSubtree {
+        /// Height of the subtree.
+        level: u32,
+        /// Its position among the subtrees of its level.
+        index: u64,
+    },
     /// A frontier does not have one hash per set bit of its size.
     #[error("a frontier of size {size} has {expected} hashes, not {got}")]
     FrontierLength {
@@ -289,6 +297,49 @@ impl Frontier {
         self.append_with(node_hash, leaf);
     }
 
+    /// Appends a leaf hash and returns every perfect subtree it completes, the leaf itself
+    /// first: what a store of [`Subtrees`] must add to serve proofs for the new size.
+    pub fn append_subtrees(&mut self, leaf: Hash32) -> Vec<Subtree> {
+        let index = self.size;
+        let mut out = vec![Subtree {
+            level: 0,
+            index,
+            hash: leaf,
+        }];
+        let mut h = leaf;
+        let mut s = self.size;
+        let mut level = 0;
+        while s & 1 == 1 {
+            let Some(left) = self.nodes.pop() else { break };
+            h = node_hash(&left, &h);
+            s >>= 1;
+            level += 1;
+            out.push(Subtree {
+                level,
+                index: index >> level,
+                hash: h,
+            });
+        }
+        self.nodes.push(h);
+        self.size = self.size.saturating_add(1);
+        out
+    }
+
+    /// The `(level, index)` of each subtree whose root a frontier of `size` holds, largest
+    /// first: read them from a store and pass them to [`Frontier::from_parts`].
+    pub fn subtree_keys(size: TreeSize) -> Vec<(u32, u64)> {
+        let mut start = 0u64;
+        let mut out = Vec::new();
+        for level in (0..64u32).rev() {
+            let len = 1u64 << level;
+            if size.0 & len != 0 {
+                out.push((level, start >> level));
+                start += len;
+            }
+        }
+        out
+    }
+
     fn append_with(&mut self, node: NodeFn, leaf: Hash32) {
         let mut h = leaf;
         let mut s = self.size;
@@ -322,8 +373,8 @@ impl Frontier {
 /// consistency proofs for any size up to its own.
 ///
 /// Memory: every leaf hash plus every complete interior node, about `2 * 32` bytes per leaf
-/// (640 MB for ten million entries). Fine for now; a node with a larger log should keep the
-/// levels in its store and give this type a view onto them. Roots of any size take
+/// (640 MB for ten million entries). The node keeps the same subtrees in its store instead
+/// and runs the same proof code over them through [`Subtrees`]. Roots of any size take
 /// O(log n) hashes, proofs O(log² n).
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
@@ -382,28 +433,20 @@ impl Tree {
 
     /// The current root.
     pub fn root(&self) -> Hash32 {
-        self.range_hash(0, self.size().0)
+        // The tree holds every complete subtree, so nothing is missing.
+        root_from(self, self.size()).unwrap_or_else(|_| empty_root())
     }
 
     /// The root the tree had when it held `size` leaves.
     pub fn root_at(&self, size: TreeSize) -> Result<Hash32, ProofError> {
         self.check_size(size)?;
-        Ok(self.range_hash(0, size.0))
+        root_from(self, size)
     }
 
     /// The frontier of the first `size` leaves, for an export that starts after them.
     pub fn frontier_at(&self, size: TreeSize) -> Result<Frontier, ProofError> {
         self.check_size(size)?;
-        let mut start = 0;
-        let mut nodes = Vec::new();
-        for bit in (0..64).rev() {
-            let len = 1u64 << bit;
-            if size.0 & len != 0 {
-                nodes.push(self.range_hash(start, len));
-                start += len;
-            }
-        }
-        Frontier::from_parts(size, nodes)
+        frontier_from(self, size)
     }
 
     /// The inclusion proof of leaf `index` in the tree of `size` leaves (RFC 9162 2.1.3.1).
@@ -413,12 +456,7 @@ impl Tree {
         size: TreeSize,
     ) -> Result<Vec<Hash32>, ProofError> {
         self.check_size(size)?;
-        if !size.contains(index) {
-            return Err(ProofError::IndexOutOfRange { index, size });
-        }
-        let mut out = Vec::new();
-        self.path(index.0, 0, size.0, &mut out);
-        Ok(out)
+        inclusion_proof_from(self, index, size)
     }
 
     /// The consistency proof from the tree of `old` leaves to the tree of `new` leaves (RFC
@@ -429,14 +467,7 @@ impl Tree {
         new: TreeSize,
     ) -> Result<Vec<Hash32>, ProofError> {
         self.check_size(new)?;
-        if old > new {
-            return Err(ProofError::SizesInverted { old, new });
-        }
-        let mut out = Vec::new();
-        if old.0 > 0 && old < new {
-            self.subproof(old.0, 0, new.0, true, &mut out);
-        }
-        Ok(out)
+        consistency_proof_from(self, old, new)
     }
 
     fn check_size(&self, size: TreeSize) -> Result<(), ProofError> {
@@ -446,65 +477,180 @@ impl Tree {
         }
         Ok(())
     }
+}
 
-    /// `PATH(m, D[start..start + n])`.
-    fn path(&self, m: u64, start: u64, n: u64, out: &mut Vec<Hash32>) {
-        if n <= 1 {
-            return;
-        }
-        let k = split(n);
-        if m < k {
-            self.path(m, start, k, out);
-            out.push(self.range_hash(start + k, n - k));
-        } else {
-            self.path(m - k, start + k, n - k, out);
-            out.push(self.range_hash(start, k));
-        }
+impl Subtrees for Tree {
+    fn subtree(&self, level: u32, index: u64) -> Option<Hash32> {
+        let row = self.levels.get(usize::try_from(level).ok()?)?;
+        row.get(usize::try_from(index).ok()?).copied()
     }
+}
 
-    /// `SUBPROOF(m, D[start..start + n], b)`.
-    fn subproof(&self, m: u64, start: u64, n: u64, b: bool, out: &mut Vec<Hash32>) {
-        if m == n {
-            if !b {
-                out.push(self.range_hash(start, n));
-            }
-            return;
-        }
-        let k = split(n);
-        if m <= k {
-            self.subproof(m, start, k, b, out);
-            out.push(self.range_hash(start + k, n - k));
-        } else {
-            self.subproof(m - k, start + k, n - k, false, out);
-            out.push(self.range_hash(start, k));
-        }
-    }
+/// A perfect subtree of the log: the root of leaves `index * 2^level .. (index + 1) *
+/// 2^level`. Level 0 subtrees are the leaf hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subtree {
+    /// Height: the subtree has `2^level` leaves.
+    pub level: u32,
+    /// Position among the subtrees of its level, from 0.
+    pub index: u64,
+    /// Its root.
+    pub hash: Hash32,
+}
 
-    /// `MTH(D[start..start + n])` for a subtree the RFC's recursion reaches: `start` is a
-    /// multiple of the smallest power of two `>= n` (true of `(0, size)` and kept by every
-    /// split), so a power-of-two `n` is a stored perfect subtree. Callers have checked
-    /// `start + n <= size`, so the stored node exists.
-    fn range_hash(&self, start: u64, n: u64) -> Hash32 {
-        if n == 0 {
-            return empty_root();
-        }
-        if n.is_power_of_two() {
-            let level = n.trailing_zeros() as usize;
-            let i = (start >> level) as usize;
-            // Present by the invariant above; fall back to recomputing rather than panic.
-            if let Some(h) = self.levels.get(level).and_then(|row| row.get(i)) {
-                return *h;
-            }
-            if n == 1 {
-                return empty_root();
-            }
-        }
-        let k = split(n);
-        node_hash(
-            &self.range_hash(start, k),
-            &self.range_hash(start + k, n - k),
-        )
+/// Where roots and proofs read complete subtrees from: a [`Tree`] in memory, or the node's
+/// store of subtree roots (so that a proof over a ten-million-entry log reads O(log² n)
+/// stored hashes, not every leaf). The sizes asked for must be within what the source holds;
+/// a subtree it lacks is [`ProofError::MissingSubtree`].
+pub trait Subtrees {
+    /// The root of the perfect subtree `(level, index)`, if held.
+    fn subtree(&self, level: u32, index: u64) -> Option<Hash32>;
+}
+
+impl Subtrees for std::collections::BTreeMap<(u32, u64), Hash32> {
+    fn subtree(&self, level: u32, index: u64) -> Option<Hash32> {
+        self.get(&(level, index)).copied()
     }
+}
+
+/// A [`Subtrees`] source that holds every subtree (with a placeholder hash) and records
+/// which ones were asked for. The shape of a root or proof computation does not depend on
+/// hash values, so running it once against a recorder tells a store which subtrees to read.
+#[derive(Debug, Default)]
+pub struct SubtreeRecorder {
+    keys: std::cell::RefCell<std::collections::BTreeSet<(u32, u64)>>,
+}
+
+impl SubtreeRecorder {
+    /// The `(level, index)` of every subtree asked for so far, in order.
+    pub fn keys(&self) -> Vec<(u32, u64)> {
+        self.keys.borrow().iter().copied().collect()
+    }
+}
+
+impl Subtrees for SubtreeRecorder {
+    fn subtree(&self, level: u32, index: u64) -> Option<Hash32> {
+        self.keys.borrow_mut().insert((level, index));
+        Some(Hash32([0; HASH_LEN]))
+    }
+}
+
+/// The root of the first `size` leaves of `src`.
+pub fn root_from(src: &impl Subtrees, size: TreeSize) -> Result<Hash32, ProofError> {
+    range_hash(src, 0, size.0)
+}
+
+/// The frontier of the first `size` leaves of `src`.
+pub fn frontier_from(src: &impl Subtrees, size: TreeSize) -> Result<Frontier, ProofError> {
+    let nodes = Frontier::subtree_keys(size)
+        .into_iter()
+        .map(|(level, index)| {
+            src.subtree(level, index)
+                .ok_or(ProofError::MissingSubtree { level, index })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Frontier::from_parts(size, nodes)
+}
+
+/// The inclusion proof of leaf `index` in the tree of the first `size` leaves of `src` (RFC
+/// 9162 2.1.3.1).
+pub fn inclusion_proof_from(
+    src: &impl Subtrees,
+    index: LeafIndex,
+    size: TreeSize,
+) -> Result<Vec<Hash32>, ProofError> {
+    if !size.contains(index) {
+        return Err(ProofError::IndexOutOfRange { index, size });
+    }
+    let mut out = Vec::new();
+    path(src, index.0, 0, size.0, &mut out)?;
+    Ok(out)
+}
+
+/// The consistency proof from the first `old` to the first `new` leaves of `src` (RFC 9162
+/// 2.1.4.1); empty when `old` is 0 or equals `new`.
+pub fn consistency_proof_from(
+    src: &impl Subtrees,
+    old: TreeSize,
+    new: TreeSize,
+) -> Result<Vec<Hash32>, ProofError> {
+    if old > new {
+        return Err(ProofError::SizesInverted { old, new });
+    }
+    let mut out = Vec::new();
+    if old.0 > 0 && old < new {
+        subproof(src, old.0, 0, new.0, true, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// `PATH(m, D[start..start + n])`.
+fn path(
+    src: &impl Subtrees,
+    m: u64,
+    start: u64,
+    n: u64,
+    out: &mut Vec<Hash32>,
+) -> Result<(), ProofError> {
+    if n <= 1 {
+        return Ok(());
+    }
+    let k = split(n);
+    if m < k {
+        path(src, m, start, k, out)?;
+        out.push(range_hash(src, start + k, n - k)?);
+    } else {
+        path(src, m - k, start + k, n - k, out)?;
+        out.push(range_hash(src, start, k)?);
+    }
+    Ok(())
+}
+
+/// `SUBPROOF(m, D[start..start + n], b)`.
+fn subproof(
+    src: &impl Subtrees,
+    m: u64,
+    start: u64,
+    n: u64,
+    b: bool,
+    out: &mut Vec<Hash32>,
+) -> Result<(), ProofError> {
+    if m == n {
+        if !b {
+            out.push(range_hash(src, start, n)?);
+        }
+        return Ok(());
+    }
+    let k = split(n);
+    if m <= k {
+        subproof(src, m, start, k, b, out)?;
+        out.push(range_hash(src, start + k, n - k)?);
+    } else {
+        subproof(src, m - k, start + k, n - k, false, out)?;
+        out.push(range_hash(src, start, k)?);
+    }
+    Ok(())
+}
+
+/// `MTH(D[start..start + n])` for a subtree the RFC's recursion reaches: `start` is a
+/// multiple of the smallest power of two `>= n` (true of `(0, size)` and kept by every
+/// split), so a power-of-two `n` is one stored perfect subtree.
+fn range_hash(src: &impl Subtrees, start: u64, n: u64) -> Result<Hash32, ProofError> {
+    if n == 0 {
+        return Ok(empty_root());
+    }
+    if n.is_power_of_two() {
+        let level = n.trailing_zeros();
+        let index = start >> level;
+        return src
+            .subtree(level, index)
+            .ok_or(ProofError::MissingSubtree { level, index });
+    }
+    let k = split(n);
+    Ok(node_hash(
+        &range_hash(src, start, k)?,
+        &range_hash(src, start + k, n - k)?,
+    ))
 }
 
 /// Checks that `leaf` is at `index` in the tree of `size` leaves whose root is `root`, exactly
@@ -893,6 +1039,48 @@ mod tests {
                 .is_err()
             );
         }
+    }
+
+    #[test]
+    fn proofs_from_stored_subtrees_equal_the_trees() {
+        // What a node stores while appending (Frontier::append_subtrees) serves the same
+        // roots and proofs as the in-memory tree, reading only what the recorder names.
+        let leaves: Vec<Hash32> = (0u32..37).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let tree = Tree::from_leaves(leaves.iter().copied());
+        let mut f = Frontier::new();
+        let mut stored = std::collections::BTreeMap::new();
+        for l in &leaves {
+            for st in f.append_subtrees(*l) {
+                stored.insert((st.level, st.index), st.hash);
+            }
+        }
+        assert_eq!(f.root(), tree.root());
+        for n in 1..=37u64 {
+            let size = TreeSize::new(n);
+            assert_eq!(root_from(&stored, size), tree.root_at(size));
+            assert_eq!(frontier_from(&stored, size), tree.frontier_at(size));
+            for i in 0..n {
+                let rec = SubtreeRecorder::default();
+                inclusion_proof_from(&rec, LeafIndex::new(i), size).unwrap();
+                let only: std::collections::BTreeMap<_, _> =
+                    rec.keys().into_iter().map(|k| (k, stored[&k])).collect();
+                assert_eq!(
+                    inclusion_proof_from(&only, LeafIndex::new(i), size),
+                    tree.inclusion_proof(LeafIndex::new(i), size)
+                );
+            }
+            for old in 0..=n {
+                assert_eq!(
+                    consistency_proof_from(&stored, TreeSize::new(old), size),
+                    tree.consistency_proof(TreeSize::new(old), size)
+                );
+            }
+        }
+        let empty = std::collections::BTreeMap::new();
+        assert_eq!(
+            root_from(&empty, TreeSize::new(3)),
+            Err(ProofError::MissingSubtree { level: 1, index: 0 })
+        );
     }
 
     #[test]

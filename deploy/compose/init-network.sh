@@ -1,93 +1,76 @@
 #!/bin/sh
-# Sets up the keys and configuration of the three-FIU compose network, once.
+# Makes the keys, certificates, manifest and configs of the three-FIU compose network, once.
 #
 # Run by the `keys` service of docker-compose.yml, in the fiu-node image, as root (to write
-# into the fresh volumes), with:
-#   /deploy/config/fiu-X.toml   the base config of each node (read-only)
-#   /nodes/fiu-X                each node's data volume (its /var/lib/fiu-node)
+# into the fresh volume), with:
+#   /deploy/config/fiu-X.toml   each node's config (read-only)
+#   /pki                        the shared `pki` volume, which the nodes mount read-only
 #
-# What it does, as an operator would by hand today (docs/OPERATIONS.md, "First start"):
-#   1. `fiu-node init` for fiu-a, which generates the network secret; fiu-b and fiu-c are
-#      initialised with `--network-secret` pointing at that file (one secret for all members,
-#      until the key ceremony of the security issue exists);
-#   2. `fiu-node show-key --peer-block` for each node, with the endpoint set to its service
-#      name (http://fiu-X:7400);
-#   3. writes each node's config.toml: its base config plus the other two nodes' blocks;
-#      copies its identity key and the network secret with mode 0400; hands the volume to the
-#      image's unprivileged user (uid 10001).
+# What it does:
+#   1. copies each node's config to /pki/fiu-X/config.toml;
+#   2. `fiu-node pki network` into /pki: the network CA, and per member its identity key,
+#      X25519 exchange key, network secret (one development secret for all three; a real
+#      network delivers it with the key ceremony), member certificate for https://fiu-X:7400,
+#      users CA, user certificates (operator `op`, investigator `alice`, auditor `audrey`) and
+#      the manifest. It keeps the configs of step 1;
+#   3. checks each config as the node will load it (`show-key` reads the config and identity);
+#   4. hands the volume to the image's unprivileged user (uid 10001), keys 0400.
 #
-# It does nothing when all three volumes are already set up, and refuses a half set-up
-# network (start again with `docker compose down -v`).
+# It does nothing when the volume holds a finished network, and refuses a half-made one
+# (start again with `docker compose down -v`).
 #
-# It can also run outside compose (to test it, or to prepare directories for another tool):
-#   NODES_DIR=/some/dir CONFIG_DIR=deploy/compose/config NODE_UID=$(id -u) NODE_GID=$(id -g) \
-#       sh deploy/compose/init-network.sh
+# It can also run outside compose (fiu-node/tests/deploy.rs does, to test it); the configs
+# name /pki/..., so a node started from another PKI_DIR needs its paths changed to match:
+#   PKI_DIR=/tmp/pki CONFIG_DIR=deploy/compose/config sh deploy/compose/init-network.sh
+# (chown to NODE_UID:NODE_GID, default 10001, only when run as root).
 set -eu
 
 NODES="fiu-a fiu-b fiu-c"
-PORT=7400
-NODES_DIR=${NODES_DIR:-/nodes}
+PKI_DIR=${PKI_DIR:-/pki}
 CONFIG_DIR=${CONFIG_DIR:-/deploy/config}
 NODE_UID=${NODE_UID:-10001}
 NODE_GID=${NODE_GID:-10001}
 FIU_NODE=${FIU_NODE:-fiu-node}
 
-done_count=0
-for n in $NODES; do
-    if [ -f "$NODES_DIR/$n/config.toml" ]; then
-        done_count=$((done_count + 1))
-    fi
-done
-if [ "$done_count" -eq 3 ]; then
-    echo "keys: the network is already set up; nothing to do"
+if [ -f "$PKI_DIR/manifest.toml" ] && [ -f "$PKI_DIR/.complete" ]; then
+    echo "keys: the network in $PKI_DIR is already set up; nothing to do"
     exit 0
 fi
-if [ "$done_count" -ne 0 ]; then
-    echo "keys: only $done_count of 3 nodes are set up; remove the volumes and start again:" >&2
+if [ -n "$(ls -A "$PKI_DIR" 2>/dev/null)" ]; then
+    echo "keys: $PKI_DIR holds a half-made network; remove the volumes and start again:" >&2
     echo "      docker compose down -v && docker compose up -d" >&2
     exit 1
 fi
 
-work=$(mktemp -d)
-# The scratch copies include the network secret: remove them whatever happens.
-trap 'rm -rf "$work"' EXIT INT TERM
-
-# 1. Keys. The first node generates the network secret; the others copy it.
-secret_flag=""
+# 1. The configs, before `pki network` (which keeps a config.toml that exists).
 for n in $NODES; do
-    # shellcheck disable=SC2086 # $secret_flag is empty or two words on purpose
-    "$FIU_NODE" init --dir "$work/$n" --member-id "$n" --listen "0.0.0.0:$PORT" \
-        $secret_flag >/dev/null
-    if [ -z "$secret_flag" ]; then
-        secret_flag="--network-secret $work/$n/network.secret"
-    fi
-    # 2. This node's block for the others, reachable by its service name.
-    "$FIU_NODE" show-key --config "$work/$n/config.toml" --peer-block \
-        | sed "s#http://THIS-HOST:#http://$n:#" >"$work/$n.peer"
-    echo "keys: $n public key $("$FIU_NODE" show-key --config "$work/$n/config.toml")"
+    mkdir -p "$PKI_DIR/$n"
+    install -m 0644 "$CONFIG_DIR/$n.toml" "$PKI_DIR/$n/config.toml"
 done
 
-# 3. Each node's volume: keys, and its config with the other nodes as peers.
+# 2. Keys, certificates and the manifest. Endpoints by compose service name: each member
+# certificate names its service (fiu-X) and localhost.
+"$FIU_NODE" pki network --name fiu-compose \
+    --members fiu-a,fiu-b,fiu-c \
+    --endpoints https://fiu-a:7400,https://fiu-b:7400,https://fiu-c:7400 \
+    --countries DE,FR,NL \
+    --users operator:op,investigator:alice,auditor:audrey \
+    --out "$PKI_DIR"
+
+# 3. Each config loads, with the files it names (paths moved to PKI_DIR when it is not /pki).
 for n in $NODES; do
-    dir="$NODES_DIR/$n"
-    mkdir -p "$dir"
-    install -m 0400 "$work/$n/identity.key" "$dir/identity.key"
-    install -m 0400 "$work/$n/network.secret" "$dir/network.secret"
-    {
-        cat "$CONFIG_DIR/$n.toml"
-        for p in $NODES; do
-            if [ "$p" != "$n" ]; then
-                echo
-                cat "$work/$p.peer"
-            fi
-        done
-    } >"$work/$n.toml"
-    # Check the result as the node will (parse, peers, key file), with data_dir pointing
-    # at the volume as mounted here.
-    sed "s#^data_dir = .*#data_dir = \"$dir\"#" "$work/$n.toml" >"$work/$n.check.toml"
-    "$FIU_NODE" show-key --config "$work/$n.check.toml" >/dev/null
-    install -m 0600 "$work/$n.toml" "$dir/config.toml"
-    chown -R "$NODE_UID:$NODE_GID" "$dir"
-    chmod 0700 "$dir"
+    check="$PKI_DIR/$n/config.check.toml"
+    sed "s#\"/pki/#\"$PKI_DIR/#" "$PKI_DIR/$n/config.toml" >"$check"
+    key=$("$FIU_NODE" show-key --config "$check")
+    rm -f "$check"
+    echo "keys: $n public key $key"
 done
-echo "keys: fiu-a, fiu-b and fiu-c are set up (one network secret, each other's peers)"
+
+# 4. The nodes run as uid 10001 and mount the volume read-only.
+if [ "$(id -u)" -eq 0 ]; then
+    chown -R "$NODE_UID:$NODE_GID" "$PKI_DIR"
+fi
+find "$PKI_DIR" -name '*.key' -exec chmod 0400 {} +
+find "$PKI_DIR" -name 'network.secret' -exec chmod 0400 {} +
+touch "$PKI_DIR/.complete"
+echo "keys: fiu-a, fiu-b and fiu-c are set up in $PKI_DIR (manifest $PKI_DIR/manifest.toml)"

@@ -2,8 +2,10 @@
 //! with three nodes on loopback each holding a large population.
 //!
 //! `cargo bench -p fiu-node --bench latency` (LATENCY_SUBJECTS, default 1 000 000 per node;
-//! LATENCY_PROBES, default 200). Prints the bulk ingest rate, the latency percentiles and the
-//! peak memory of the process (all three nodes).
+//! LATENCY_PROBES, default 200; LATENCY_BACKGROUND_RATE, default 1 000 subjects per second
+//! ingested at fiu-a beside the probes, 0 for none). Prints the bulk ingest rate, the latency
+//! percentiles, the background rate reached and the peak memory of the process (all three
+//! nodes).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -48,6 +50,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     let subjects = env("LATENCY_SUBJECTS", 1_000_000);
     let probes = env("LATENCY_PROBES", 200);
+    let background_rate = env("LATENCY_BACKGROUND_RATE", 1_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,7 +62,7 @@ fn main() {
         let nodes = start_local_network(dir.path(), &members, capacity)
             .await
             .expect("nodes start");
-        let channels = connect_all(&nodes).await.expect("connect");
+        let channels = connect_all(dir.path(), &nodes).await.expect("connect");
         println!(
             "latency bench: {subjects} subjects per node, {probes} probes, 3 nodes, filters sized for {capacity} tokens"
         );
@@ -129,6 +132,30 @@ fn main() {
                 let _ = tx.send((hit.local_ref, Instant::now()));
             }
         });
+        // Sustained real-time load: new subjects at fiu-a (a tenth of the rate every 100 ms)
+        // for as long as the probes run, so that fiu-b and fiu-c match a stream of deltas.
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let background = {
+            let channel = channels[0].clone();
+            tokio::spawn(async move {
+                let mut spec = synth::PopulationSpec::new(4_242, usize::MAX / 2);
+                spec.ref_prefix = "FIU-A-LIVE".into();
+                let mut stream = synth::Population::stream(&spec);
+                let per_tick = background_rate / 10;
+                let mut tick = tokio::time::interval(Duration::from_millis(100));
+                let start = Instant::now();
+                let mut sent = 0usize;
+                while per_tick > 0 && !*stop_rx.borrow_and_update() {
+                    tick.tick().await;
+                    let batch: Vec<Subject> = stream.by_ref().take(per_tick).collect();
+                    sent += batch.len();
+                    if upsert(&channel, "bench live", batch).await.is_err() {
+                        break;
+                    }
+                }
+                sent as f64 / start.elapsed().as_secs_f64().max(1e-9)
+            })
+        };
         let mut sent: HashMap<String, Instant> = HashMap::new();
         let mut latencies = Vec::new();
         for (i, t) in targets.iter().enumerate() {
@@ -159,6 +186,8 @@ fn main() {
                 _ => break,
             }
         }
+        let _ = stop_tx.send(true);
+        let background_reached = background.await.unwrap_or(0.0);
         latencies.sort();
         if std::env::var("LATENCY_DEBUG").is_ok() {
             let stored = InvestigatorClient::new(channels[1].clone())
@@ -181,6 +210,9 @@ fn main() {
             percentile(&latencies, 0.5).as_secs_f64() * 1e3,
             percentile(&latencies, 0.99).as_secs_f64() * 1e3,
             latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+        println!(
+            "background ingest at fiu-a during the probes: {background_reached:.0} subjects/s (asked {background_rate})"
         );
         println!(
             "peak resident memory of the process (three nodes): {:.0} MiB",

@@ -123,6 +123,11 @@ impl PublicKey {
             .map_err(|_| IdentityError::BadSignature)
     }
 
+    /// The key as `ed25519_dalek` holds it (the audit crate checks tree heads with it).
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.0
+    }
+
     /// The 32 key bytes.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.0.to_bytes()

@@ -1,16 +1,27 @@
 //! The FIU node (being written: see the node issue).
 
+pub mod audit_log;
 pub mod auth;
+pub mod block_index;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod followup;
+pub mod health;
+pub mod identities;
 pub mod identity;
 pub mod import;
+pub mod keys;
+pub mod manifest;
+pub mod metrics;
 pub mod peers;
+pub mod pki;
+pub mod quota;
+pub mod rotation;
 pub mod secret_file;
 pub mod server;
 pub mod services;
 pub mod store;
+pub mod tls;

@@ -20,7 +20,9 @@ use tonic::{Code, Request, Status};
 use crate::auth::{Role, identify};
 use crate::config::PeerSection;
 use crate::engine::{Engine, EngineError};
+use crate::metrics::UpdateKind;
 use crate::store::SignedBlob;
+use crate::tls::NodeTls;
 
 /// First reconnection delay.
 pub const BACKOFF_START: Duration = Duration::from_millis(200);
@@ -34,6 +36,9 @@ pub const MAX_SNAPSHOT_BYTES: u64 = matcher::filter::MAX_FILTER_BYTES;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for one unary call to a peer.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time allowed for one witnessing call: small messages, and a peer that is down must not
+/// hold up the others' countersignatures for long.
+pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections to the configured peers.
 #[derive(Debug, Clone)]
@@ -46,18 +51,26 @@ pub struct PeerLinks {
 }
 
 impl PeerLinks {
-    /// Lazy connections to `peers` (nothing is dialled until used).
+    /// Lazy connections to `peers` (nothing is dialled until used), over mutual TLS with
+    /// this member's certificate when `tls` is given (each peer must present a network CA
+    /// certificate for its member id).
     pub fn new(
         me: &str,
         peers: &[PeerSection],
         max_message_bytes: usize,
+        tls: Option<&NodeTls>,
     ) -> Result<PeerLinks, String> {
         let mut channels = HashMap::new();
         for p in peers {
-            let endpoint = Endpoint::from_shared(p.endpoint.clone())
+            let mut endpoint = Endpoint::from_shared(p.endpoint.clone())
                 .map_err(|e| format!("peer {}: endpoint: {e}", p.member_id))?
                 .connect_timeout(CONNECT_TIMEOUT)
                 .tcp_nodelay(true);
+            if let Some(tls) = tls {
+                endpoint = endpoint
+                    .tls_config(tls.peer_client_config(&p.member_id))
+                    .map_err(|e| format!("peer {}: TLS: {e}", p.member_id))?;
+            }
             channels.insert(p.member_id.clone(), endpoint.connect_lazy());
         }
         Ok(PeerLinks {
@@ -106,6 +119,28 @@ impl PeerLinks {
             .submit_follow_up(self.request(msg, Some(CALL_TIMEOUT))?)
             .await?;
         Ok(receipt.into_inner().automatic_answer)
+    }
+
+    /// The latest head of this node's audit log that `peer` countersigned.
+    pub async fn latest_witnessed(&self, peer: &str) -> Result<Option<v1::SignedTreeHead>, Status> {
+        let response = self
+            .client(peer)?
+            .latest_witnessed(self.request(v1::LatestWitnessedRequest {}, Some(WITNESS_TIMEOUT))?)
+            .await?;
+        Ok(response.into_inner().head)
+    }
+
+    /// Asks `peer` to countersign a head of this node's audit log.
+    pub async fn witness(
+        &self,
+        peer: &str,
+        msg: v1::WitnessRequest,
+    ) -> Result<v1::WitnessResponse, Status> {
+        Ok(self
+            .client(peer)?
+            .witness(self.request(msg, Some(WITNESS_TIMEOUT))?)
+            .await?
+            .into_inner())
     }
 
     /// Delivers a follow-up answer; on a transport failure keeps it for [`retry_loop`].
@@ -173,14 +208,27 @@ pub async fn subscribe(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = BACKOFF_START;
+    // After an epoch rotation the subscription restarts at once, asking for the new epoch.
+    let mut epoch = engine.watch_epoch();
     loop {
         if *shutdown.borrow() {
             return;
         }
         let outcome = tokio::select! {
             r = follow_once(&engine, &links, &peer) => r,
-            _ = shutdown.changed() => return,
+            Ok(()) = epoch.changed() => {
+                engine.metrics().set_peer_connected(&peer, false);
+                tracing::info!(%peer, epoch = epoch.borrow_and_update().0, "epoch changed; resubscribing");
+                backoff = BACKOFF_START;
+                continue;
+            }
+            _ = shutdown.changed() => {
+                engine.metrics().set_peer_connected(&peer, false);
+                return;
+            }
         };
+        engine.metrics().set_peer_connected(&peer, false);
+        engine.metrics().peer_reconnect(&peer);
         match outcome {
             Ok(progressed) => {
                 tracing::info!(%peer, "peer closed its update stream; reconnecting");
@@ -197,6 +245,11 @@ pub async fn subscribe(
         }
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
+            Ok(()) = epoch.changed() => {
+                epoch.borrow_and_update();
+                backoff = BACKOFF_START;
+                continue;
+            }
             _ = shutdown.changed() => return,
         }
         backoff = (backoff * 2).min(BACKOFF_MAX);
@@ -247,6 +300,8 @@ async fn follow_once(
         .await
         .map_err(|s| (false, format!("{}: {}", s.code(), s.message())))?
         .into_inner();
+    // The peer accepted the subscription: it is reachable, whatever comes next.
+    engine.metrics().set_peer_connected(peer, true);
     let mut assembly: Option<Assembly> = None;
     // An update read ahead while collecting deltas, to be handled next.
     let mut pending: Option<Result<v1::FilterUpdate, Status>> = None;
@@ -300,8 +355,14 @@ async fn follow_once(
                         let (e, p) = (engine.clone(), peer.to_owned());
                         let hits = on_engine(move || e.apply_peer_snapshot(&p, blob))
                             .await
-                            .map_err(|r| (progressed, r))?;
+                            .map_err(|r| {
+                                engine.metrics().peer_update_refused(peer);
+                                (progressed, r)
+                            })?;
                         progressed = true;
+                        engine
+                            .metrics()
+                            .peer_updates_applied(peer, UpdateKind::Snapshot, 1);
                         tracing::info!(%peer, seq = a.header.sequence, new_hits = hits, "peer snapshot applied");
                     }
                 }
@@ -327,8 +388,14 @@ async fn follow_once(
                 let (e, p) = (engine.clone(), peer.to_owned());
                 let hits = on_engine(move || e.apply_peer_deltas(&p, blobs))
                     .await
-                    .map_err(|r| (progressed, r))?;
+                    .map_err(|r| {
+                        engine.metrics().peer_update_refused(peer);
+                        (progressed, r)
+                    })?;
                 progressed = true;
+                engine
+                    .metrics()
+                    .peer_updates_applied(peer, UpdateKind::Delta, count as u64);
                 tracing::debug!(%peer, deltas = count, seq = last, new_hits = hits, "peer deltas applied");
             }
             None => return Err((progressed, "empty update message".to_owned())),

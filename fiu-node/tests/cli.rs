@@ -264,7 +264,14 @@ impl ServeGuard {
     fn start(config: &Path, log: PathBuf) -> ServeGuard {
         let file = std::fs::File::create(&log).unwrap();
         let child = fiu()
-            .args(["serve", "--config", config.to_str().unwrap()])
+            // A development node: `init` writes no manifest or certificates (the TLS path is
+            // tested end to end in tests/pki.rs).
+            .args([
+                "serve",
+                "--insecure-plaintext",
+                "--config",
+                config.to_str().unwrap(),
+            ])
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(file)
@@ -544,5 +551,273 @@ mod against_a_node {
             "a@b.org",
         ]);
         assert!(stderr(&o).contains("cannot connect"), "{}", stderr(&o));
+    }
+}
+
+/// `fiu-node audit`: export a real node's log, then `audit verify` it offline, untouched and
+/// tampered with in every way an operator could, each fault named.
+mod audit {
+    use super::*;
+
+    /// A node with some history, its export (three signed heads), its key and a head file.
+    struct Exported {
+        _tmp: tempfile::TempDir,
+        export: PathBuf,
+        head_file: PathBuf,
+        key: String,
+        dir: PathBuf,
+    }
+
+    fn exported() -> Exported {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("node");
+        let port = free_port();
+        let o = init(&dir, "fiu-a", &format!("127.0.0.1:{port}"));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let config = dir.join("config.toml");
+        let mut node = ServeGuard::start(&config, tmp.path().join("serve.log"));
+        node.wait_ready(port);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = |user: &str, args: &[&str]| -> Output {
+            let mut all = vec!["--node", url.as_str(), "--user", user];
+            all.extend_from_slice(args);
+            run(&all)
+        };
+        let data = tmp.path().join("subjects.jsonl");
+        for (i, iban) in ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432"]
+            .iter()
+            .enumerate()
+        {
+            std::fs::write(
+                &data,
+                format!(
+                    r#"{{"local_ref":"R{i}","category":"suspect","type":"account","iban":"{iban}"}}"#
+                ) + "\n",
+            )
+            .unwrap();
+            let o = client(
+                "olga",
+                &["import", "--format", "jsonl", data.to_str().unwrap()],
+            );
+            assert!(o.status.success(), "{}", stderr(&o));
+            let o = client("ada", &["audit", "head", "--sign-now"]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert!(stdout(&o).contains("log fiu-a size"), "{}", stdout(&o));
+        }
+        let head_file = tmp.path().join("head.json");
+        let o = client(
+            "ada",
+            &[
+                "audit",
+                "head",
+                "--sign-now",
+                "--out",
+                head_file.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let export = tmp.path().join("fiu-a.audit.jsonl");
+        let o = client(
+            "ada",
+            &["audit", "export", "--out", export.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = run(&["show-key", "--config", config.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        Exported {
+            _tmp: tmp,
+            export,
+            head_file,
+            key: stdout(&o).trim().to_owned(),
+            dir,
+        }
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Writes `lines` as a new export file and runs `audit verify` on it.
+    fn verify(ex: &Exported, name: &str, lines: &[String], extra: &[&str]) -> Output {
+        let path = ex.dir.join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let mut args = vec!["audit", "verify", path.to_str().unwrap(), "--key", &ex.key];
+        args.extend_from_slice(extra);
+        run(&args)
+    }
+
+    /// Index of the line of entry `seq`.
+    fn entry_line(lines: &[String], seq: u64) -> usize {
+        lines
+            .iter()
+            .position(|l| {
+                l.contains(r#""type":"entry""#) && l.contains(&format!(r#""seq":{seq},"#))
+            })
+            .unwrap_or_else(|| panic!("no entry {seq}"))
+    }
+
+    fn fails_with(o: &Output, needles: &[&str]) {
+        assert_eq!(o.status.code(), Some(1), "{}{}", stdout(o), stderr(o));
+        let e = stderr(o);
+        for n in needles {
+            assert!(e.contains(n), "`{n}` not in: {e}");
+        }
+    }
+
+    #[test]
+    fn an_untouched_export_verifies_and_every_tampering_is_named() {
+        let ex = exported();
+        let original = lines(&ex.export);
+        let heads = original
+            .iter()
+            .filter(|l| l.contains(r#""type":"tree_head""#))
+            .count();
+        assert!(heads >= 3, "{original:?}");
+
+        let o = verify(&ex, "same.jsonl", &original, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stdout(&o).starts_with("OK log fiu-a: entries 1..="),
+            "{}",
+            stdout(&o)
+        );
+
+        // A changed entry: its detail edited.
+        let mut changed = original.clone();
+        let i = entry_line(&changed, 2);
+        changed[i] = changed[i].replacen(r#""actor":""#, r#""actor":"x"#, 1);
+        fails_with(
+            &verify(&ex, "changed.jsonl", &changed, &[]),
+            &["does not verify", "changed"],
+        );
+
+        // A removed entry: the next one is named.
+        let mut removed = original.clone();
+        removed.remove(entry_line(&removed, 3));
+        fails_with(
+            &verify(&ex, "removed.jsonl", &removed, &[]),
+            &["entry 4: expected entry 3 here"],
+        );
+
+        // Two entries swapped.
+        let mut reordered = original.clone();
+        let (i, j) = (entry_line(&reordered, 2), entry_line(&reordered, 3));
+        reordered.swap(i, j);
+        fails_with(
+            &verify(&ex, "reordered.jsonl", &reordered, &[]),
+            &["entry 3: expected entry 2 here"],
+        );
+
+        // An entry inserted (a copy of entry 2 after it).
+        let mut inserted = original.clone();
+        let i = entry_line(&inserted, 2);
+        inserted.insert(i + 1, inserted[i].clone());
+        fails_with(
+            &verify(&ex, "inserted.jsonl", &inserted, &[]),
+            &["entry 2: expected entry 3 here"],
+        );
+
+        // A forged head signature.
+        let mut forged = original.clone();
+        let i = forged
+            .iter()
+            .position(|l| l.contains(r#""type":"tree_head""#))
+            .unwrap();
+        let size = forged[i]
+            .split(r#""size":"#)
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .unwrap()
+            .to_owned();
+        let sig_at = forged[i].find(r#""signature":""#).unwrap() + 13;
+        let flipped = if &forged[i][sig_at..sig_at + 1] == "0" {
+            "1"
+        } else {
+            "0"
+        };
+        forged[i].replace_range(sig_at..sig_at + 1, flipped);
+        fails_with(
+            &verify(&ex, "forged.jsonl", &forged, &[]),
+            &[
+                &format!("tree head at size {size}"),
+                "signature does not verify",
+            ],
+        );
+
+        // Another key than the log's.
+        let other = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let o = run(&[
+            "audit",
+            "verify",
+            ex.export.to_str().unwrap(),
+            "--key",
+            other,
+        ]);
+        fails_with(&o, &["not the expected"]);
+
+        // A truncated log against a head held from before.
+        let head_size = std::fs::read_to_string(&ex.head_file)
+            .unwrap()
+            .split(r#""size":"#)
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        // The last entry and the head over it dropped: what is left is self-consistent.
+        let last = entry_line(&original, head_size);
+        let head_line = format!(r#""size":{head_size},"#);
+        let truncated: Vec<String> = original
+            .iter()
+            .enumerate()
+            .filter(|(n, l)| {
+                *n != last && !(l.contains(r#""type":"tree_head""#) && l.contains(&head_line))
+            })
+            .map(|(_, l)| l.clone())
+            .collect();
+        let o = verify(&ex, "truncated.jsonl", &truncated, &[]);
+        assert!(
+            o.status.success(),
+            "self-consistent on its own: {}",
+            stderr(&o)
+        );
+        let o = verify(
+            &ex,
+            "truncated.jsonl",
+            &truncated,
+            &["--known-head", ex.head_file.to_str().unwrap()],
+        );
+        fails_with(
+            &o,
+            &[&format!("known tree head at size {head_size}"), "truncated"],
+        );
+    }
+
+    #[test]
+    fn bad_keys_and_files_are_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = run(&["audit", "verify", "/nonexistent/x.jsonl", "--key", "zz"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("--key"), "{}", stderr(&o));
+        let file = tmp.path().join("x.jsonl");
+        std::fs::write(&file, "not json\n").unwrap();
+        let key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let o = run(&["audit", "verify", file.to_str().unwrap(), "--key", key]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("line 1"), "{}", stderr(&o));
+        let o = run(&[
+            "audit",
+            "verify",
+            file.to_str().unwrap(),
+            "--key",
+            key,
+            "--witness",
+            "fiu-b",
+        ]);
+        assert!(stderr(&o).contains("MEMBER=PUBKEY"), "{}", stderr(&o));
     }
 }

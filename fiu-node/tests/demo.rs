@@ -27,6 +27,11 @@ async fn the_demo_shows_every_expected_hit_and_a_follow_up_round_trip() {
         "{}",
         report.follow_up_message
     );
+    assert_eq!(
+        report.audit_verified,
+        ["fiu-de", "fiu-fr", "fiu-gr"],
+        "every node's log verifies offline, countersigned by both others"
+    );
     let de_fr = report
         .statistics
         .iter()

@@ -1,15 +1,27 @@
-//! The SQLite store on real files in temporary directories: every `Store` method, the audit
-//! events each mutation writes in its own transaction, rollback of a failed call, reopening,
-//! durability across an aborted process, and schema-version refusal.
+//! The store tests, run against both backends: SQLite on real files in temporary
+//! directories, and PostgreSQL on a real server (each test in a schema of its own). Every
+//! `Store` method, the audit events each mutation writes in its own transaction, rollback of
+//! a failed call, reopening, refusal of a newer or foreign schema, several threads and
+//! several store instances over one database.
+//!
+//! The PostgreSQL half needs a server: `FIU_TEST_POSTGRES_URL` names it
+//! (`postgres://user:password@127.0.0.1:port/database`); `scripts/test-postgres.sh` starts a
+//! throwaway one and runs these tests on it, and `.ci/run` does the same. Without the
+//! variable the PostgreSQL tests say once on stderr that they were skipped, and pass; with
+//! `FIU_TEST_POSTGRES_REQUIRED=1` (set by CI) a missing variable fails them instead.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use fiu_node::store::{
-    AuditEvent, Direction, FollowUpQuery, FollowUpRecord, FollowUpState, HitQuery, NewHit, Period,
-    PreparedSubject, SignedBlob, SqliteStore, Store, StoreError, UpsertOutcome,
+    AuditEvent, AuditNode, AuditQuery, Direction, FollowUpQuery, FollowUpRecord, FollowUpState,
+    HitQuery, NewHit, Period, PostgresSettings, PostgresStore, PreparedSubject, SignedBlob,
+    SqliteStore, Store, StoreError, StoreResult, StoredCountersignature, StoredTreeHead,
+    UpsertOutcome,
 };
 use matcher::hits::KeyedToken;
 use matcher::subject::{Person, Record};
@@ -19,6 +31,230 @@ use tempfile::TempDir;
 const E1: Epoch = Epoch(1);
 const E2: Epoch = Epoch(2);
 const DAY: i64 = 86_400_000;
+
+/// A kind of database the store tests run on.
+trait Backend: Sync {
+    /// Its name in printed figures.
+    const NAME: &'static str;
+    /// The store on it.
+    type Store: Store + std::fmt::Debug;
+    /// One test's own, empty database; dropping it removes the database.
+    type Place: Sync;
+    /// A new, empty database.
+    fn place(&self) -> Self::Place;
+    /// Opens (creating or migrating) the store on `place`.
+    fn open(&self, place: &Self::Place) -> StoreResult<Self::Store>;
+    /// Runs SQL on `place` beside the store, as an operator or an attacker with database
+    /// access would.
+    fn execute(&self, place: &Self::Place, sql: &str) -> Result<(), String>;
+    /// SQL that makes every insert of a token of kind `code` fail.
+    fn failing_token_insert_sql(&self, code: u16) -> String;
+    /// SQL that sets the schema version the store reads.
+    fn set_schema_version_sql(&self, version: i64) -> String;
+    /// SQL that makes every insert of an audit event by `actor` fail.
+    fn failing_audit_insert_sql(&self, actor: &str) -> String;
+    /// Transactions the store's `append_audit` has run (group commit shares them).
+    fn audit_transactions(store: &Self::Store) -> u64;
+
+    /// Opens the store, or fails the test.
+    fn store(&self, place: &Self::Place) -> Self::Store {
+        self.open(place).expect("open store")
+    }
+}
+
+/// SQLite: a file in a temporary directory.
+struct Sqlite;
+
+impl Backend for Sqlite {
+    const NAME: &'static str = "SQLite";
+    type Store = SqliteStore;
+    type Place = (TempDir, PathBuf);
+
+    fn place(&self) -> Self::Place {
+        temp()
+    }
+
+    fn open(&self, place: &Self::Place) -> StoreResult<SqliteStore> {
+        SqliteStore::open(&place.1)
+    }
+
+    fn execute(&self, place: &Self::Place, sql: &str) -> Result<(), String> {
+        rusqlite::Connection::open(&place.1)
+            .and_then(|c| c.execute_batch(sql))
+            .map_err(|e| e.to_string())
+    }
+
+    fn failing_token_insert_sql(&self, code: u16) -> String {
+        format!(
+            "CREATE TRIGGER forced_failure BEFORE INSERT ON tokens WHEN NEW.kind = {code} \
+             BEGIN SELECT RAISE(ABORT, 'forced failure'); END;"
+        )
+    }
+
+    fn set_schema_version_sql(&self, version: i64) -> String {
+        format!("PRAGMA user_version = {version}")
+    }
+
+    fn failing_audit_insert_sql(&self, actor: &str) -> String {
+        format!(
+            "CREATE TRIGGER forced_audit_failure BEFORE INSERT ON audit_events \
+             WHEN NEW.actor = '{actor}' BEGIN SELECT RAISE(ABORT, 'forced failure'); END;"
+        )
+    }
+
+    fn audit_transactions(store: &SqliteStore) -> u64 {
+        store.audit_transactions()
+    }
+}
+
+/// PostgreSQL: a schema of its own on the server `FIU_TEST_POSTGRES_URL` names.
+struct Postgres {
+    url: String,
+}
+
+/// One test's schema; dropped with everything in it at the end of the test.
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let _ = pg_execute(
+            &self.url,
+            None,
+            &format!("DROP SCHEMA {} CASCADE", self.name),
+        );
+    }
+}
+
+/// Runs `sql` on its own connection, with `schema` as the search path.
+fn pg_execute(url: &str, schema: Option<&str>, sql: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| format!("{e}"))?;
+        if let Some(schema) = schema {
+            config.options(format!("-c search_path={schema}"));
+        }
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        let task = tokio::spawn(connection);
+        let out = client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) => db.message().to_owned(),
+                None => e.to_string(),
+            });
+        drop(client);
+        let _ = task.await;
+        out
+    })
+}
+
+impl Postgres {
+    /// The server of `FIU_TEST_POSTGRES_URL`, or `None` (said once on stderr) when it is not
+    /// set. Panics when it is not set but `FIU_TEST_POSTGRES_REQUIRED` is.
+    fn from_env() -> Option<Postgres> {
+        static SKIPPED: Once = Once::new();
+        match std::env::var("FIU_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Postgres { url }),
+            _ => {
+                assert!(
+                    std::env::var_os("FIU_TEST_POSTGRES_REQUIRED").is_none(),
+                    "FIU_TEST_POSTGRES_REQUIRED is set but FIU_TEST_POSTGRES_URL is not"
+                );
+                // Written to the process's stderr, not through the test's captured output,
+                // so that a run without a server says so.
+                SKIPPED.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "store tests: SKIPPED the PostgreSQL half: FIU_TEST_POSTGRES_URL is not \
+                         set (scripts/test-postgres.sh runs them on a throwaway server)"
+                    );
+                });
+                None
+            }
+        }
+    }
+
+    fn settings(&self, place: &PgSchema) -> PostgresSettings {
+        PostgresSettings {
+            schema: Some(place.name.clone()),
+            ..PostgresSettings::new(self.url.clone())
+        }
+    }
+}
+
+impl Backend for Postgres {
+    const NAME: &'static str = "PostgreSQL";
+    type Store = PostgresStore;
+    type Place = PgSchema;
+
+    fn place(&self) -> PgSchema {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "store_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        // One left over from an earlier run with the same process id goes first.
+        pg_execute(
+            &self.url,
+            None,
+            &format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"),
+        )
+        .expect("PostgreSQL server of FIU_TEST_POSTGRES_URL");
+        PgSchema {
+            url: self.url.clone(),
+            name,
+        }
+    }
+
+    fn open(&self, place: &PgSchema) -> StoreResult<PostgresStore> {
+        PostgresStore::open(&self.settings(place))
+    }
+
+    fn execute(&self, place: &PgSchema, sql: &str) -> Result<(), String> {
+        pg_execute(&self.url, Some(&place.name), sql)
+    }
+
+    fn failing_token_insert_sql(&self, code: u16) -> String {
+        format!(
+            "CREATE FUNCTION forced_failure() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'forced failure'; END; $$; \
+             CREATE TRIGGER forced_failure BEFORE INSERT ON tokens FOR EACH ROW \
+             WHEN (NEW.kind = {code}) EXECUTE FUNCTION forced_failure();"
+        )
+    }
+
+    fn set_schema_version_sql(&self, version: i64) -> String {
+        format!("UPDATE schema_version SET version = {version}")
+    }
+
+    fn failing_audit_insert_sql(&self, actor: &str) -> String {
+        format!(
+            "CREATE FUNCTION forced_audit_failure() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'forced failure'; END; $$; \
+             CREATE TRIGGER forced_audit_failure BEFORE INSERT ON audit_events FOR EACH ROW \
+             WHEN (NEW.actor = '{actor}') EXECUTE FUNCTION forced_audit_failure();"
+        )
+    }
+
+    fn audit_transactions(store: &PostgresStore) -> u64 {
+        store.audit_transactions()
+    }
+}
+
+/// Whether a call failed in the database itself (a constraint), whichever the backend.
+fn database_error<T>(r: &StoreResult<T>) -> bool {
+    matches!(r, Err(StoreError::Database(_) | StoreError::Postgres(_)))
+}
 
 fn temp() -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -164,13 +400,13 @@ fn three_subjects(store: &dyn Store) {
 fn the_store_is_send_and_sync() {
     fn check<T: Send + Sync + 'static>() {}
     check::<SqliteStore>();
+    check::<PostgresStore>();
     check::<Arc<dyn Store>>();
 }
 
-#[test]
-fn upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     let a1 = prepared(
         person("A", "Alpha", None),
         1,
@@ -261,10 +497,9 @@ fn upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens() {
     );
 }
 
-#[test]
-fn a_batch_repeating_a_reference_is_applied_in_order() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn a_batch_repeating_a_reference_is_applied_in_order<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     let a1 = prepared(person("A", "One", None), 1, vec![kt(KeyKind::Iban, 1)]);
     let a2 = prepared(person("A", "Two", None), 2, vec![kt(KeyKind::Iban, 2)]);
     let out = store
@@ -285,10 +520,9 @@ fn a_batch_repeating_a_reference_is_applied_in_order() {
     );
 }
 
-#[test]
-fn resolve_tokens_is_exact_per_epoch_and_lists_every_holder() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn resolve_tokens_is_exact_per_epoch_and_lists_every_holder<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     let found = store
         .resolve_tokens(E1, &[token(2), token(3), token(77), token(4)])
@@ -309,10 +543,9 @@ fn resolve_tokens_is_exact_per_epoch_and_lists_every_holder() {
     assert!(store.resolve_tokens(E1, &[]).unwrap().is_empty());
 }
 
-#[test]
-fn for_each_token_groups_by_subject_and_carries_the_shared_flag() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn for_each_token_groups_by_subject_and_carries_the_shared_flag<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     let mut batch = Vec::new();
     // Interleaved token values, so that an index-order scan would mix subjects.
     for i in 0..50u32 {
@@ -340,10 +573,9 @@ fn for_each_token_groups_by_subject_and_carries_the_shared_flag() {
     assert!(all_tokens(&store, E2).is_empty());
 }
 
-#[test]
-fn delete_removes_tokens_and_hits_and_unlinks_follow_ups() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn delete_removes_tokens_and_hits_and_unlinks_follow_ups<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     let stored = store
         .record_hit(
@@ -388,10 +620,9 @@ fn delete_removes_tokens_and_hits_and_unlinks_follow_ups() {
     assert_eq!(kept.hit_id, None);
 }
 
-#[test]
-fn expired_subjects_are_those_expiring_before_today() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn expired_subjects_are_those_expiring_before_today<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let batch = vec![
         prepared(person("old", "X", Some(d(2020, 1, 1))), 1, vec![]),
@@ -413,10 +644,9 @@ fn expired_subjects_are_those_expiring_before_today() {
     assert!(store.expired_subjects(d(1990, 1, 1)).unwrap().is_empty());
 }
 
-#[test]
-fn own_publication_keeps_the_last_snapshot_and_the_deltas_after_it() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn own_publication_keeps_the_last_snapshot_and_the_deltas_after_it<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     assert_eq!(store.own_publication().unwrap(), None);
     assert!(matches!(
         store.append_own_delta(&blob(1, 1), &[ev("filter.published")]),
@@ -455,10 +685,9 @@ fn own_publication_keeps_the_last_snapshot_and_the_deltas_after_it() {
     );
 }
 
-#[test]
-fn peer_publications_are_kept_per_peer_and_dropped_on_request() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn peer_publications_are_kept_per_peer_and_dropped_on_request<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     assert!(store.peer_publications().unwrap().is_empty());
     assert!(matches!(
         store.append_peer_delta("fiu-b", &blob(1, 1), &[]),
@@ -496,11 +725,10 @@ fn peer_publications_are_kept_per_peer_and_dropped_on_request() {
     assert_eq!(all[0].0, "fiu-c");
 }
 
-#[test]
-fn record_hit_deduplicates_across_reopen() {
-    let (_dir, path) = temp();
+fn record_hit_deduplicates_across_reopen<B: Backend>(b: &B) {
+    let place = b.place();
     let first = {
-        let store = open(&path);
+        let store = b.store(&place);
         three_subjects(&store);
         let h = hit("A", "fiu-b", &[KeyKind::Iban], 0.9, 1_000);
         let stored = store
@@ -512,7 +740,7 @@ fn record_hit_deduplicates_across_reopen() {
         assert_eq!(store.hit(stored.id).unwrap(), Some(stored.clone()));
         stored
     };
-    let store = open(&path);
+    let store = b.store(&place);
     let before = audit_count(&store);
     // The same hit after a restart: not new, and a pure replay writes no audit event.
     let replay = hit("A", "fiu-b", &[KeyKind::Iban], 0.9, 5_000);
@@ -561,10 +789,9 @@ fn record_hit_deduplicates_across_reopen() {
     );
 }
 
-#[test]
-fn list_hits_filters_and_pages() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn list_hits_filters_and_pages<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     let hits = [
         hit("A", "fiu-b", &[KeyKind::Iban], 0.99, DAY),
@@ -655,10 +882,9 @@ fn list_hits_filters_and_pages() {
     );
 }
 
-#[test]
-fn follow_ups_insert_update_list_and_refuse_duplicates() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn follow_ups_insert_update_list_and_refuse_duplicates<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     let h = store
         .record_hit(&hit("A", "fiu-b", &[KeyKind::Iban], 0.9, 0), &[])
@@ -751,10 +977,9 @@ fn follow_ups_insert_update_list_and_refuse_duplicates() {
     assert_eq!(page2, [all[1].clone()]);
 }
 
-#[test]
-fn statistics_count_per_peer_and_period() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn statistics_count_per_peer_and_period<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     // 2024-05-13 is a Monday.
     let monday = NaiveDate::from_ymd_opt(2024, 5, 13)
@@ -867,10 +1092,9 @@ fn statistics_count_per_peer_and_period() {
     assert!(store.statistics(Period::Day, 0, 1).unwrap().is_empty());
 }
 
-#[test]
-fn audit_events_are_numbered_from_one_without_gaps() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn audit_events_are_numbered_from_one_without_gaps<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     store.append_audit(&[ev("lookup"), ev("refused")]).unwrap();
     three_subjects(&store);
     store.append_audit(&[]).unwrap();
@@ -897,10 +1121,9 @@ fn audit_events_are_numbered_from_one_without_gaps() {
     assert!(store.audit_events(3, 3).unwrap().is_empty());
 }
 
-#[test]
-fn a_failed_call_writes_neither_data_nor_audit_events() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn a_failed_call_writes_neither_data_nor_audit_events<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     three_subjects(&store);
     let audit_before = audit_count(&store);
     let tokens_before = all_tokens(&store, E1).len();
@@ -910,13 +1133,13 @@ fn a_failed_call_writes_neither_data_nor_audit_events() {
         &hit("ghost", "fiu-b", &[KeyKind::Iban], 0.9, 0),
         &[ev("hit.recorded")],
     );
-    assert!(matches!(err, Err(StoreError::Database(_))), "{err:?}");
+    assert!(database_error(&err), "{err:?}");
     // A follow-up naming a hit that does not exist, likewise.
     let err = store.insert_follow_up(
         &follow_up("F", Direction::Outgoing, "fiu-b", Some(999), 0),
         &[ev("x")],
     );
-    assert!(matches!(err, Err(StoreError::Database(_))), "{err:?}");
+    assert!(database_error(&err), "{err:?}");
     assert_eq!(audit_count(&store), audit_before);
     assert!(
         store
@@ -930,15 +1153,11 @@ fn a_failed_call_writes_neither_data_nor_audit_events() {
 
     // Force the third subject of a batch to fail after the first two were written: the whole
     // batch and its audit event are rolled back.
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!(
-            "CREATE TRIGGER forced_failure BEFORE INSERT ON tokens WHEN NEW.kind = {} \
-             BEGIN SELECT RAISE(ABORT, 'forced failure'); END;",
-            KeyKind::Container.code()
-        ))
-        .unwrap();
-    }
+    b.execute(
+        &place,
+        &b.failing_token_insert_sql(KeyKind::Container.code()),
+    )
+    .expect("install the forced failure");
     let batch = vec![
         prepared(person("D", "Delta", None), 4, vec![kt(KeyKind::Iban, 40)]),
         prepared(
@@ -953,7 +1172,7 @@ fn a_failed_call_writes_neither_data_nor_audit_events() {
         ),
     ];
     let err = store.upsert_subjects(E1, &batch, &[ev("ingest.batch")]);
-    assert!(matches!(err, Err(StoreError::Database(_))), "{err:?}");
+    assert!(database_error(&err), "{err:?}");
     assert_eq!(audit_count(&store), audit_before);
     assert_eq!(store.subject_count().unwrap(), 3);
     assert_eq!(store.subject("D").unwrap(), None);
@@ -971,25 +1190,22 @@ fn a_failed_call_writes_neither_data_nor_audit_events() {
     assert_eq!(store.subject_count().unwrap(), 4);
 }
 
-#[test]
-fn audit_events_cannot_be_changed_or_removed_through_sql() {
-    let (_dir, path) = temp();
-    let store = open(&path);
+fn audit_events_cannot_be_changed_or_removed_through_sql<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
     store.append_audit(&[ev("lookup")]).unwrap();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    assert!(conn.execute("DELETE FROM audit_events", []).is_err());
+    assert!(b.execute(&place, "DELETE FROM audit_events").is_err());
     assert!(
-        conn.execute("UPDATE audit_events SET actor = 'someone else'", [])
+        b.execute(&place, "UPDATE audit_events SET actor = 'someone else'")
             .is_err()
     );
     assert_eq!(audit_count(&store), 1);
 }
 
-#[test]
-fn reopening_preserves_everything() {
-    let (_dir, path) = temp();
+fn reopening_preserves_everything<B: Backend>(b: &B) {
+    let place = b.place();
     let (hit_id, out) = {
-        let store = open(&path);
+        let store = b.store(&place);
         three_subjects(&store);
         store.save_own_snapshot(&blob(1, 1), &[]).unwrap();
         store.append_own_delta(&blob(2, 2), &[]).unwrap();
@@ -1004,7 +1220,7 @@ fn reopening_preserves_everything() {
         store.set_meta("node.id", "fiu-a2").unwrap();
         (h.id, f)
     };
-    let store = open(&path);
+    let store = b.store(&place);
     assert_eq!(store.subject_count().unwrap(), 3);
     assert_eq!(store.subject("B").unwrap(), Some(person("B", "Beta", None)));
     assert_eq!(all_tokens(&store, E1).len(), 5);
@@ -1021,15 +1237,12 @@ fn reopening_preserves_everything() {
     assert_eq!(audit_count(&store), 2);
 }
 
-#[test]
-fn a_newer_schema_is_refused() {
-    let (_dir, path) = temp();
-    drop(open(&path));
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .pragma_update(None, "user_version", 999)
-        .unwrap();
-    match SqliteStore::open(&path) {
+fn a_newer_schema_is_refused<B: Backend>(b: &B) {
+    let place = b.place();
+    drop(b.store(&place));
+    b.execute(&place, &b.set_schema_version_sql(999))
+        .expect("set the schema version");
+    match b.open(&place) {
         Err(StoreError::SchemaTooNew { found, supported }) => {
             assert_eq!(found, 999);
             assert!((1..999).contains(&supported));
@@ -1038,17 +1251,11 @@ fn a_newer_schema_is_refused() {
     }
 }
 
-#[test]
-fn another_applications_database_is_refused() {
-    let (_dir, path) = temp();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
-        .unwrap();
-    assert!(matches!(
-        SqliteStore::open(&path),
-        Err(StoreError::Corrupt(_))
-    ));
+fn another_applications_database_is_refused<B: Backend>(b: &B) {
+    let place = b.place();
+    b.execute(&place, "CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+        .expect("another application's table");
+    assert!(matches!(b.open(&place), Err(StoreError::Corrupt(_))));
 }
 
 /// Env var that turns a run of this test binary into the child of
@@ -1103,10 +1310,9 @@ fn committed_data_is_there_when_the_store_is_leaked_and_the_file_reopened() {
     assert_eq!(audit_count(&again), 1);
 }
 
-#[test]
-fn readers_and_the_writer_work_from_several_threads() {
-    let (_dir, path) = temp();
-    let store: Arc<dyn Store> = Arc::new(open(&path));
+fn readers_and_the_writer_work_from_several_threads<B: Backend>(b: &B) {
+    let place = b.place();
+    let store: Arc<dyn Store> = Arc::new(b.store(&place));
     three_subjects(&*store);
     let writers = (0..2).map(|w| {
         let store = Arc::clone(&store);
@@ -1149,13 +1355,141 @@ fn readers_and_the_writer_work_from_several_threads() {
     );
 }
 
+/// An audit event of `thread`'s call number `call`, told apart from every other by actor
+/// and detail.
+fn thread_event(thread: usize, call: usize) -> AuditEvent {
+    AuditEvent {
+        kind: "lookup".into(),
+        actor: format!("thread-{thread}"),
+        detail: format!(r#"{{"call":{call}}}"#),
+    }
+}
+
+/// Stand-alone appends from many threads at once (look-ups): every call succeeds, every
+/// event is stored exactly once, in each thread's order, under gapless sequence numbers,
+/// and concurrent calls shared transactions (group commit).
+fn concurrent_audit_appends_share_transactions_and_stay_gapless<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    let (threads, calls) = (16, 15);
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (store, start) = (&store, &start);
+            s.spawn(move || {
+                start.wait();
+                for i in 0..calls {
+                    store.append_audit(&[thread_event(t, i)]).unwrap();
+                }
+            });
+        }
+    });
+    let all = store.audit_events(1, u64::MAX).unwrap();
+    assert_eq!(all.len(), threads * calls);
+    assert!(all.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
+    for t in 0..threads {
+        let mine: Vec<AuditEvent> = all
+            .iter()
+            .filter(|e| e.event.actor == format!("thread-{t}"))
+            .map(|e| e.event.clone())
+            .collect();
+        assert_eq!(
+            mine,
+            (0..calls).map(|i| thread_event(t, i)).collect::<Vec<_>>()
+        );
+    }
+    let transactions = B::audit_transactions(&store);
+    assert!(
+        transactions < (threads * calls) as u64,
+        "{transactions} transactions for {} concurrent calls: none was shared",
+        threads * calls
+    );
+}
+
+/// A database error in a shared audit transaction fails exactly the calls whose events it
+/// held: a call that returned `Ok` has its event stored, one that failed has nothing
+/// stored; the log stays gapless and the store keeps working.
+fn a_failed_shared_audit_transaction_fails_exactly_its_callers<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    store.append_audit(&[ev("before")]).unwrap();
+    b.execute(&place, &b.failing_audit_insert_sql("thread-0"))
+        .unwrap();
+    let (threads, calls) = (8, 10);
+    let start = std::sync::Barrier::new(threads);
+    let outcomes: Vec<Vec<StoreResult<()>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (store, start) = (&store, &start);
+                s.spawn(move || {
+                    start.wait();
+                    (0..calls)
+                        .map(|i| store.append_audit(&[thread_event(t, i)]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let stored = store.audit_events(1, u64::MAX).unwrap();
+    assert!(
+        stored
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.seq == i as u64 + 1)
+    );
+    let mut failed = 0;
+    for (t, results) in outcomes.iter().enumerate() {
+        for (i, r) in results.iter().enumerate() {
+            let n = stored
+                .iter()
+                .filter(|e| e.event == thread_event(t, i))
+                .count();
+            match r {
+                Ok(()) => assert_eq!(n, 1, "thread {t} call {i} succeeded: stored once"),
+                Err(e) => {
+                    failed += 1;
+                    assert_eq!(n, 0, "thread {t} call {i} failed ({e}): nothing stored");
+                    let cause = match e {
+                        StoreError::Shared(cause) => &**cause,
+                        e => e,
+                    };
+                    assert!(
+                        matches!(cause, StoreError::Database(_) | StoreError::Postgres(_)),
+                        "{e:?}"
+                    );
+                }
+            }
+        }
+        if t == 0 {
+            assert!(
+                results.iter().all(Result::is_err),
+                "every refused event fails"
+            );
+        }
+    }
+    assert_eq!(stored.len(), 1 + threads * calls - failed);
+    b.execute(&place, "DROP TRIGGER forced_audit_failure ON audit_events")
+        .or_else(|_| b.execute(&place, "DROP TRIGGER forced_audit_failure"))
+        .unwrap();
+    store.append_audit(&[thread_event(0, 0)]).unwrap();
+    assert_eq!(
+        store
+            .audit_events(1, u64::MAX)
+            .unwrap()
+            .last()
+            .unwrap()
+            .event,
+        thread_event(0, 0)
+    );
+}
+
 /// Not a timed assertion: prints the upsert rate of 10 000 persons with 8 tokens each in one
 /// batch (run with `--nocapture` to see it), then checks the rows are all there.
-#[test]
-fn bulk_upsert_rate() {
+fn bulk_upsert_rate<B: Backend>(b: &B) {
     const N: u32 = 10_000;
-    let (_dir, path) = temp();
-    let store = open(&path);
+    let place = b.place();
+    let store = b.store(&place);
     let batch: Vec<PreparedSubject> = (0..N)
         .map(|i| {
             let tokens = (0..8u32)
@@ -1181,8 +1515,9 @@ fn bulk_upsert_rate() {
     let scan = start.elapsed();
     assert_eq!(n, N as usize * 8);
     println!(
-        "bulk upsert ({} build): {N} new persons x 8 tokens in {:.2?} = {:.0} subjects/s; \
+        "{} bulk upsert ({} build): {N} new persons x 8 tokens in {:.2?} = {:.0} subjects/s; \
          unchanged re-upsert {:.0} subjects/s; token scan {:.0} tokens/s",
+        B::NAME,
         if cfg!(debug_assertions) {
             "debug"
         } else {
@@ -1194,3 +1529,376 @@ fn bulk_upsert_rate() {
         n as f64 / scan.as_secs_f64(),
     );
 }
+
+/// Two store instances over one database, as two node replicas over one PostgreSQL database
+/// (or two processes on one SQLite file): their writes interleave, and the audit log stays
+/// one gapless sequence with every event.
+fn two_stores_over_one_database_keep_one_gapless_audit_log<B: Backend>(b: &B) {
+    let place = b.place();
+    let replicas = [b.store(&place), b.store(&place)];
+    three_subjects(&replicas[0]);
+    std::thread::scope(|scope| {
+        for (r, store) in replicas.iter().enumerate() {
+            scope.spawn(move || {
+                for i in 0..25u32 {
+                    let p = prepared(
+                        person(&format!("R{r}-{i}"), "T", None),
+                        1,
+                        vec![kt(KeyKind::Email, 20_000 + r as u32 * 1_000 + i)],
+                    );
+                    store
+                        .upsert_subjects(E1, &[p], &[ev("ingest.batch")])
+                        .unwrap();
+                    store.append_audit(&[ev("lookup"), ev("lookup")]).unwrap();
+                }
+            });
+        }
+    });
+    for store in &replicas {
+        assert_eq!(store.subject_count().unwrap(), 53);
+        let events = store.audit_events(1, u64::MAX).unwrap();
+        assert_eq!(events.len(), 1 + 2 * 25 * 3);
+        assert!(
+            events
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.seq == i as u64 + 1)
+        );
+    }
+}
+
+/// The error of a refused write names the constraint, never the values of the row (a local
+/// reference here; a subject's raw data in general).
+fn a_refused_write_names_no_stored_values<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    three_subjects(&store);
+    let err = store.record_hit(
+        &hit("GHOST-Anna-Alpha-1980", "fiu-b", &[KeyKind::Iban], 0.9, 0),
+        &[],
+    );
+    assert!(database_error(&err), "{err:?}");
+    let e = err.unwrap_err();
+    for shown in [e.to_string(), format!("{e:?}")] {
+        assert!(!shown.contains("GHOST"), "{shown}");
+        assert!(!shown.contains("Anna"), "{shown}");
+    }
+}
+
+/// Called on a thread of an async runtime (a caller that forgot `spawn_blocking`), the store
+/// still answers: slower for the runtime, but no panic.
+fn the_store_answers_on_an_async_runtime_thread<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        three_subjects(&store);
+        assert_eq!(store.subject_count().unwrap(), 3);
+    });
+    // Dropped inside a runtime too.
+    runtime.block_on(async move { drop(store) });
+}
+
+fn ev_with(kind: &str, actor: &str, detail: &str) -> AuditEvent {
+    AuditEvent {
+        kind: kind.into(),
+        actor: actor.into(),
+        detail: detail.into(),
+    }
+}
+
+/// The auditor's queries over the audit log: by sequence range, kind, actor and the case
+/// reference inside the JSON detail (a row whose detail is not JSON, or whose case reference
+/// is no string, matches no case); `audit_len` is the last sequence number.
+fn audit_events_are_listed_by_kind_actor_and_case<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    assert_eq!(store.audit_len().unwrap(), 0);
+    store
+        .append_audit(&[
+            ev_with("lookup", "inv-1", r#"{"case_reference":"CASE-7","n":1}"#),
+            ev_with("lookup", "inv-2", r#"{"case_reference":"CASE-8"}"#),
+            ev_with("follow_up.sent", "inv-1", r#"{"case_reference":"CASE-7"}"#),
+            ev_with("call.refused", "inv-1", "not json"),
+            ev_with("lookup", "inv-1", r#"{"case_reference":7}"#),
+            ev_with("lookup", "inv-1", r#"["case_reference","CASE-7"]"#),
+        ])
+        .unwrap();
+    assert_eq!(store.audit_len().unwrap(), 6);
+    let seqs = |q: AuditQuery| {
+        store
+            .list_audit_events(&AuditQuery { limit: 100, ..q })
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seqs(AuditQuery::default()), [1, 2, 3, 4, 5, 6]);
+    let kind = |k: &str| AuditQuery {
+        kind: Some(k.into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(kind("lookup")), [1, 2, 5, 6]);
+    assert_eq!(
+        seqs(AuditQuery {
+            actor: Some("inv-1".into()),
+            ..kind("lookup")
+        }),
+        [1, 5, 6]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            case_reference: Some("CASE-7".into()),
+            ..AuditQuery::default()
+        }),
+        [1, 3]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            case_reference: Some("7".into()),
+            ..AuditQuery::default()
+        }),
+        Vec::<u64>::new(),
+        "a number is not a case reference"
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            from_seq: 2,
+            to_seq: Some(5),
+            ..AuditQuery::default()
+        }),
+        [2, 3, 4]
+    );
+    let at = store.audit_events(1, 2).unwrap()[0].at_ms;
+    assert_eq!(
+        seqs(AuditQuery {
+            since_ms: Some(at + 60_000),
+            ..AuditQuery::default()
+        }),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            until_ms: Some(at + 60_000),
+            ..AuditQuery::default()
+        })
+        .len(),
+        6
+    );
+    let page = store
+        .list_audit_events(&AuditQuery {
+            limit: 2,
+            from_seq: 3,
+            ..AuditQuery::default()
+        })
+        .unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(page[1].event.detail, "not json");
+}
+
+fn head(log: &str, size: u64, fill: u8) -> StoredTreeHead {
+    StoredTreeHead {
+        log_id: log.into(),
+        size,
+        root: [fill; 32],
+        timestamp_ms: 1_000 + size as i64,
+        signature: [fill ^ 0xff; 64],
+    }
+}
+
+/// The stored Merkle tree, tree heads and countersignatures: storing the same again is a
+/// no-op, storing something different under the same key is a conflict (the log or a head
+/// was changed), and the range queries return what was stored, in order.
+fn the_audit_tree_heads_and_countersignatures_are_append_only<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    assert_eq!(store.audit_tree_size().unwrap(), 0);
+    let node = |level: u8, index: u64, fill: u8| AuditNode {
+        level,
+        index,
+        hash: [fill; 32],
+    };
+    store
+        .put_audit_nodes(&[node(0, 0, 1), node(0, 1, 2), node(1, 0, 3)])
+        .unwrap();
+    store
+        .put_audit_nodes(&[node(0, 1, 2), node(0, 2, 4)])
+        .unwrap();
+    store.put_audit_nodes(&[]).unwrap();
+    assert_eq!(store.audit_tree_size().unwrap(), 3);
+    assert_eq!(
+        store
+            .audit_nodes(&[(1, 0), (0, 2), (0, 9), (0, u64::MAX), (0, 0)])
+            .unwrap(),
+        [Some([3; 32]), Some([4; 32]), None, None, Some([1; 32])]
+    );
+    assert!(matches!(
+        store.put_audit_nodes(&[node(0, 3, 5), node(0, 1, 9)]),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.audit_nodes(&[(0, 3), (0, 1)]).unwrap(),
+        [None, Some([2; 32])],
+        "a refused batch stores none of its nodes"
+    );
+
+    assert_eq!(store.latest_tree_head("fiu-a").unwrap(), None);
+    for h in [
+        head("fiu-a", 3, 1),
+        head("fiu-a", 10, 2),
+        head("fiu-b", 5, 3),
+    ] {
+        store.save_tree_head(&h).unwrap();
+    }
+    store.save_tree_head(&head("fiu-a", 10, 2)).unwrap();
+    assert!(matches!(
+        store.save_tree_head(&head("fiu-a", 10, 7)),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.latest_tree_head("fiu-a").unwrap(),
+        Some(head("fiu-a", 10, 2))
+    );
+    assert_eq!(
+        store.tree_heads("fiu-a", 0, u64::MAX).unwrap(),
+        [head("fiu-a", 3, 1), head("fiu-a", 10, 2)]
+    );
+    assert_eq!(
+        store.tree_heads("fiu-a", 4, 10).unwrap(),
+        [head("fiu-a", 10, 2)]
+    );
+    assert!(store.tree_heads("fiu-c", 0, u64::MAX).unwrap().is_empty());
+
+    let cs = |size: u64, witness: &str, fill: u8| StoredCountersignature {
+        size,
+        witness: witness.into(),
+        signature: [fill; 64],
+    };
+    store.save_countersignature(&cs(10, "fiu-c", 1)).unwrap();
+    store.save_countersignature(&cs(10, "fiu-b", 2)).unwrap();
+    store.save_countersignature(&cs(3, "fiu-b", 3)).unwrap();
+    store.save_countersignature(&cs(10, "fiu-b", 2)).unwrap();
+    assert_eq!(
+        store.countersignatures(0, u64::MAX).unwrap(),
+        [cs(3, "fiu-b", 3), cs(10, "fiu-b", 2), cs(10, "fiu-c", 1)]
+    );
+    assert_eq!(store.countersignatures(4, 9).unwrap(), []);
+    drop(store);
+    let again = b.store(&place);
+    assert_eq!(again.audit_tree_size().unwrap(), 3);
+    assert_eq!(
+        again.latest_tree_head("fiu-b").unwrap(),
+        Some(head("fiu-b", 5, 3))
+    );
+}
+
+/// The PostgreSQL store outlives its connections: after the server ends every one of them (a
+/// database restart, a fail-over, an administrator), the store connects again on the next
+/// call, and nothing committed is lost. A database of its own, so that ending its connections
+/// touches no other test.
+#[test]
+fn postgres_reconnects_after_the_server_ends_its_connections() {
+    let Some(backend) = Postgres::from_env() else {
+        return;
+    };
+    let db = format!("store_reconnect_{}", std::process::id());
+    pg_execute(
+        &backend.url,
+        None,
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+    )
+    .expect("drop the old database");
+    pg_execute(&backend.url, None, &format!("CREATE DATABASE {db}")).expect("create database");
+    let url = {
+        // The same server and role, the new database.
+        let (base, _) = backend.url.rsplit_once('/').expect("URL with a database");
+        format!("{base}/{db}")
+    };
+    let store = PostgresStore::open(&PostgresSettings::new(url.clone())).expect("open");
+    three_subjects(&store);
+    let terminate = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+    );
+    pg_execute(&backend.url, None, &terminate).expect("end the store's connections");
+    // A call that races the server's goodbye may fail; the client sees the connection
+    // closed once that message arrives, and the next call connects again.
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let count = loop {
+        match store.subject_count() {
+            Ok(n) => break n,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("during the reconnection: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("the store did not reconnect: {e}"),
+        }
+    };
+    assert_eq!(count, 3);
+    store.append_audit(&[ev("after the restart")]).unwrap();
+    assert_eq!(audit_count(&store), 2);
+    drop(store);
+    let _ = pg_execute(
+        &backend.url,
+        None,
+        &format!("DROP DATABASE {db} WITH (FORCE)"),
+    );
+}
+
+/// Instantiates each generic test above for both backends: `sqlite::NAME` and
+/// `postgres::NAME`.
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Sqlite);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(backend) = super::Postgres::from_env() {
+                        super::$name(&backend);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+store_tests!(
+    upsert_reports_inserted_unchanged_and_updated_and_replaces_tokens,
+    a_batch_repeating_a_reference_is_applied_in_order,
+    resolve_tokens_is_exact_per_epoch_and_lists_every_holder,
+    for_each_token_groups_by_subject_and_carries_the_shared_flag,
+    delete_removes_tokens_and_hits_and_unlinks_follow_ups,
+    expired_subjects_are_those_expiring_before_today,
+    own_publication_keeps_the_last_snapshot_and_the_deltas_after_it,
+    peer_publications_are_kept_per_peer_and_dropped_on_request,
+    record_hit_deduplicates_across_reopen,
+    list_hits_filters_and_pages,
+    follow_ups_insert_update_list_and_refuse_duplicates,
+    statistics_count_per_peer_and_period,
+    audit_events_are_numbered_from_one_without_gaps,
+    concurrent_audit_appends_share_transactions_and_stay_gapless,
+    a_failed_shared_audit_transaction_fails_exactly_its_callers,
+    a_failed_call_writes_neither_data_nor_audit_events,
+    audit_events_cannot_be_changed_or_removed_through_sql,
+    reopening_preserves_everything,
+    a_newer_schema_is_refused,
+    another_applications_database_is_refused,
+    readers_and_the_writer_work_from_several_threads,
+    bulk_upsert_rate,
+    two_stores_over_one_database_keep_one_gapless_audit_log,
+    a_refused_write_names_no_stored_values,
+    the_store_answers_on_an_async_runtime_thread,
+    audit_events_are_listed_by_kind_actor_and_case,
+    the_audit_tree_heads_and_countersignatures_are_append_only,
+);

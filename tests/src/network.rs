@@ -4,13 +4,17 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use fiu_node::auth::{Role, identify};
 use fiu_node::config::{
-    Config, FilterSection, LimitsSection, NetworkSection, NodeSection, PeerSection, PolicySection,
+    Config, FilterSection, LimitsSection, NetworkSection, NodeSection, PolicySection,
 };
 use fiu_node::engine::Engine;
-use fiu_node::identity::Identity;
+use fiu_node::identities::{ClientCert, IdentityChannel, Issuer, ServerTls};
+use fiu_node::pki;
 use fiu_node::server::{RunningNode, spawn_on};
+use fiu_node::tls::TlsStats;
 use fiu_proto::v1::{
     self, ingest_client::IngestClient, investigator_client::InvestigatorClient,
     peering_client::PeeringClient,
@@ -18,8 +22,9 @@ use fiu_proto::v1::{
 use matcher::Subject;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 use tonic::{Request, Status};
+use tonic_health::pb::health_client::HealthClient;
+use zeroize::Zeroizing;
 
 /// Member ids of the nodes, in start order.
 pub const MEMBER_IDS: [&str; 3] = ["fiu-a", "fiu-b", "fiu-c"];
@@ -43,7 +48,8 @@ pub const OPERATOR: &str = "olga";
 /// The investigator's user name at every node.
 pub const INVESTIGATOR: &str = "alice";
 
-/// `msg` as a request from `name` in `role` (development-mode identity metadata).
+/// `msg` as a request from `name` in `role`. The harness's connection sends it with a
+/// certificate for that identity (the node ignores the metadata itself under TLS).
 pub fn as_role<T>(msg: T, role: Role, name: &str) -> Request<T> {
     let mut req = Request::new(msg);
     identify(&mut req, role, name).expect("test user names are valid metadata");
@@ -91,11 +97,80 @@ fn init_logging() {
 pub struct Member {
     /// Its member id (`fiu-a`, ...).
     pub id: String,
-    /// Its configuration (the real endpoints of its peers).
+    /// Its configuration (its peers come from the network manifest in its data directory).
     pub config: Config,
     addr: SocketAddr,
     running: Option<RunningNode>,
-    _dir: TempDir,
+    /// The other members (from the manifest).
+    peer_count: usize,
+    /// Mutual TLS to this node, with a certificate per identity that `as_role` names.
+    channel: Channel,
+    pki: Arc<pki::NetworkFiles>,
+    /// The directory of every member's files (shared by the members of one network).
+    _dir: Arc<TempDir>,
+}
+
+/// The harness's client connection to a node: mutual TLS, with the client certificate
+/// chosen per call from the identity [`as_role`] put on it (fiu_node::identities).
+pub type Channel = IdentityChannel;
+
+/// The filter false-positive rate of test networks (manifest and configuration).
+pub const TEST_FPR: f64 = 1e-6;
+
+/// The connection to node `id`: a peer identity uses that member's own certificate (the one
+/// the manifest pins) or, for a member id not in the network, a fresh certificate from the
+/// network CA; a user identity gets a certificate from the node's users CA on first use.
+fn test_channel(
+    files: &Arc<pki::NetworkFiles>,
+    id: &str,
+    dir: &std::path::Path,
+    addr: SocketAddr,
+    ca_pem: &str,
+) -> Channel {
+    let tls = ServerTls {
+        ca_pem: ca_pem.to_owned(),
+        server_name: id.to_owned(),
+    };
+    let files = files.clone();
+    let root = dir
+        .parent()
+        .expect("member directories are in the network's")
+        .to_path_buf();
+    let member = id.to_owned();
+    let issuer: Issuer = Arc::new(move |role: Role, name: &str| {
+        let validity = pki::Validity::starting_now(pki::LEAF_VALIDITY);
+        let issued = match role {
+            Role::Peer if files.manifest.member(name).is_some() => {
+                let mdir = root.join(name);
+                let read = |p: &str| std::fs::read_to_string(mdir.join(p)).ok();
+                return Some(ClientCert {
+                    cert_pem: read(pki::layout::MEMBER_CERT)?,
+                    key_pem: Zeroizing::new(read(pki::layout::MEMBER_KEY)?),
+                });
+            }
+            Role::Peer => files.network_ca.issue(
+                &pki::Profile::Member {
+                    id: name.to_owned(),
+                    hosts: Vec::new(),
+                },
+                validity,
+            ),
+            role => files.users_cas.get(&member)?.issue(
+                &pki::Profile::User {
+                    role,
+                    name: name.to_owned(),
+                },
+                validity,
+            ),
+        };
+        issued.ok().map(|c| ClientCert {
+            cert_pem: c.cert_pem,
+            key_pem: c.key_pem,
+        })
+    });
+    IdentityChannel::new(&format!("https://{addr}"), Some(tls))
+        .expect("loopback endpoint")
+        .with_issuer(issuer)
 }
 
 /// A small network of nodes that all know each other.
@@ -128,61 +203,86 @@ impl Network {
             (1..=MEMBER_IDS.len()).contains(&n),
             "a test network has 1 to 3 nodes"
         );
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).expect("random network secret");
-        let secret_hex = hex::encode(secret);
-
-        // Keys and ports first: every configuration names every other node.
-        let mut prepared = Vec::new();
-        for id in &MEMBER_IDS[..n] {
-            let dir = tempfile::tempdir().expect("temporary data directory");
-            let identity = Identity::generate().expect("identity key");
-            identity
-                .save(&dir.path().join("identity.key"))
-                .expect("identity key file");
-            std::fs::write(dir.path().join("network.secret"), &secret_hex)
-                .expect("network secret file");
+        // Ports first: the manifest names every node's endpoint.
+        let mut listeners = Vec::new();
+        for _ in &MEMBER_IDS[..n] {
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("loopback port");
             let addr = listener.local_addr().expect("bound address");
-            prepared.push((id.to_string(), dir, identity.public_key(), listener, addr));
+            listeners.push((listener, addr));
         }
-        let peers: Vec<PeerSection> = prepared
+        // The network CA, every member's keys, certificate, users CA and the manifest.
+        let root = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let spec = pki::NetworkSpec {
+            network: "test".into(),
+            members: MEMBER_IDS[..n]
+                .iter()
+                .zip(&listeners)
+                .map(|(id, (_, addr))| pki::MemberSpec {
+                    id: id.to_string(),
+                    country: "DE".into(),
+                    endpoint: format!("https://{addr}"),
+                    hosts: Vec::new(),
+                })
+                .collect(),
+            users: Vec::new(),
+            epoch: 1,
+            target_fpr: TEST_FPR,
+        };
+        let files = Arc::new(pki::write_network(root.path(), &spec).expect("test network PKI"));
+        let ca_pem = files.network_ca.cert_pem().to_owned();
+        let prepared: Vec<_> = MEMBER_IDS[..n]
             .iter()
-            .map(|(id, _, key, _, addr)| PeerSection {
-                member_id: id.clone(),
-                endpoint: format!("http://{addr}"),
-                public_key: key.to_string(),
-            })
+            .zip(listeners)
+            .map(|(id, (listener, addr))| (id.to_string(), listener, addr))
             .collect();
 
         let mut members = Vec::new();
-        for (id, dir, _, listener, addr) in prepared {
+        for (id, listener, addr) in prepared {
+            let dir = root.path().join(&id);
             let mut config = Config {
                 node: NodeSection {
                     member_id: id.clone(),
                     listen: addr,
-                    data_dir: dir.path().to_path_buf(),
-                    identity_key_file: "identity.key".into(),
+                    data_dir: dir.clone(),
+                    identity_key_file: pki::IDENTITY_FILE.into(),
+                    insecure_plaintext: false,
                 },
                 network: NetworkSection {
-                    secret_file: "network.secret".into(),
+                    secret_file: pki::SECRET_FILE.into(),
                     epoch: 1,
+                    manifest: Some(pki::layout::MANIFEST.into()),
                 },
                 filter: FilterSection {
-                    target_fpr: 1e-6,
+                    target_fpr: TEST_FPR,
                     initial_capacity: TEST_FILTER_CAPACITY,
                 },
                 policy: PolicySection::default(),
-                limits: LimitsSection::default(),
-                peers: peers
-                    .iter()
-                    .filter(|p| p.member_id != id)
-                    .cloned()
-                    .collect(),
+                // Polls look up many times a second: quotas far above what tests use
+                // (tests/tests/quota.rs lowers them through `start_with`).
+                limits: LimitsSection {
+                    lookups_per_minute_per_user: 1_000_000,
+                    lookups_per_minute_node: 1_000_000,
+                    follow_ups_per_minute_per_peer: 1_000_000,
+                    ..LimitsSection::default()
+                },
+                storage: Default::default(),
+                metrics: Default::default(),
+                audit: Default::default(),
+                // The defaults: where `pki::write_network` put the files.
+                tls: Default::default(),
+                // The manifest's members are the peers.
+                peers: Vec::new(),
             };
             tune(&id, &mut config);
+            // A node's copy of the manifest follows its own (tuned) epoch and filter rate, so
+            // that a test can give one node a different rate.
+            let mut manifest = files.manifest.clone();
+            manifest.epoch.current = config.network.epoch;
+            manifest.filter.target_fpr = config.filter.target_fpr;
+            std::fs::write(dir.join(pki::layout::MANIFEST), manifest.to_toml())
+                .expect("manifest copy");
             let running = if down.contains(&id.as_str()) {
                 drop(listener);
                 None
@@ -192,12 +292,16 @@ impl Network {
                     .unwrap_or_else(|e| panic!("{id} does not start: {e}"));
                 Some(node)
             };
+            let channel = test_channel(&files, &id, &dir, addr, &ca_pem);
             members.push(Member {
+                peer_count: n - 1,
                 id,
                 config,
                 addr,
                 running,
-                _dir: dir,
+                channel,
+                pki: files.clone(),
+                _dir: root.clone(),
             });
         }
         Network { members }
@@ -248,7 +352,29 @@ impl Network {
 impl Member {
     /// Its gRPC endpoint.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
+    }
+
+    /// The network CA and every member's users CA, to issue certificates in tests.
+    pub fn pki(&self) -> &pki::NetworkFiles {
+        &self.pki
+    }
+
+    /// How a client reaches this node over TLS (the network CA, the node's name).
+    pub fn server_tls(&self) -> ServerTls {
+        ServerTls {
+            ca_pem: self.pki.network_ca.cert_pem().to_owned(),
+            server_name: self.id.clone(),
+        }
+    }
+
+    /// The running node's TLS handshake counts.
+    pub fn tls_stats(&self) -> &TlsStats {
+        &self
+            .running
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} is not running", self.id))
+            .tls_stats
     }
 
     /// The running node's engine (to read held peer filters).
@@ -260,12 +386,18 @@ impl Member {
             .engine
     }
 
+    /// The running node's metrics listener, when its config sets `[metrics] listen`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.running.as_ref().and_then(|r| r.metrics_addr)
+    }
+
+    /// A client of the node's standard gRPC health service.
+    pub async fn health_client(&self) -> HealthClient<Channel> {
+        HealthClient::new(self.channel().await)
+    }
+
     async fn channel(&self) -> Channel {
-        Channel::from_shared(self.endpoint())
-            .expect("loopback endpoint")
-            .connect()
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.id))
+        self.channel.clone()
     }
 
     /// An ingest client (callers add their own identity).
@@ -276,6 +408,11 @@ impl Member {
     /// An investigator client (callers add their own identity).
     pub async fn investigator_client(&self) -> InvestigatorClient<Channel> {
         InvestigatorClient::new(self.channel().await)
+    }
+
+    /// An audit client (callers add their own identity).
+    pub async fn audit_client(&self) -> v1::audit_client::AuditClient<Channel> {
+        v1::audit_client::AuditClient::new(self.channel().await)
     }
 
     /// A peering client (callers add their own identity).
@@ -379,7 +516,7 @@ impl Member {
 
     /// Waits until this node holds a filter of every peer it is configured with.
     pub async fn holds_filters_of_all_peers(&self) {
-        let want = self.config.peers.len();
+        let want = self.peer_count;
         eventually(
             &format!("{} holds every peer's filter", self.id),
             PROPAGATION,

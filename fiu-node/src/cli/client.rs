@@ -2,13 +2,14 @@
 //! connecting, development-mode caller identity, and output (tables or JSON lines).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use fiu_proto::limits;
 use fiu_proto::v1;
 use serde_json::{Value, json};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Request};
 
 use super::CliError;
@@ -37,10 +38,26 @@ pub struct ClientOpts {
     /// Print one JSON object per line instead of human-readable tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The network CA certificate (PEM) that issued the node's certificate; with an
+    /// https:// --node.
+    #[arg(long, global = true, env = "FIU_CA", value_name = "PEM")]
+    pub ca: Option<PathBuf>,
+    /// Your certificate (PEM, from `fiu-node pki user`): the node takes your role and name
+    /// from it.
+    #[arg(long, global = true, env = "FIU_CERT", value_name = "PEM")]
+    pub cert: Option<PathBuf>,
+    /// The private key of --cert (PEM).
+    #[arg(long, global = true, env = "FIU_KEY", value_name = "PEM")]
+    pub key: Option<PathBuf>,
+    /// The name in the node's certificate (its member id), when it differs from the host of
+    /// --node (e.g. https://127.0.0.1:7401 and fiu-de).
+    #[arg(long, global = true, env = "FIU_SERVER_NAME", value_name = "NAME")]
+    pub server_name: Option<String>,
 }
 
 impl ClientOpts {
-    /// The caller's name: `--user`, `FIU_USER`, else `$USER` (or `%USERNAME%`).
+    /// The caller's name: `--user`, `FIU_USER`, else `$USER` (or `%USERNAME%`); over TLS
+    /// (an https:// --node) the certificate names the caller and none is needed.
     pub fn user_name(&self) -> Result<String, CliError> {
         let name = self
             .user
@@ -49,25 +66,76 @@ impl ClientOpts {
             .or_else(|| std::env::var("LOGNAME").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty());
+            .filter(|n| !n.is_empty())
+            // Over TLS the certificate names the caller; the name is only for the metadata
+            // the node ignores.
+            .or_else(|| {
+                self.node
+                    .starts_with("https://")
+                    .then(|| "certificate".to_owned())
+            });
         name.ok_or_else(|| {
             CliError::bad("--user", "no user name: give --user NAME or set FIU_USER")
         })
     }
 
-    /// Connects to the node.
+    /// Connects to the node: over mutual TLS with --ca, --cert and --key when --node is
+    /// https://.
     pub async fn connect(&self) -> Result<Channel, CliError> {
-        let endpoint = Endpoint::from_shared(self.node.clone())
+        self.connect_with(true).await
+    }
+
+    /// Connects like [`connect`](Self::connect), but over TLS presents a client certificate
+    /// only when --cert and --key are given: for `health`, which the node answers without
+    /// one.
+    pub async fn connect_without_identity(&self) -> Result<Channel, CliError> {
+        self.connect_with(self.cert.is_some() || self.key.is_some())
+            .await
+    }
+
+    async fn connect_with(&self, identity: bool) -> Result<Channel, CliError> {
+        let mut endpoint = Endpoint::from_shared(self.node.clone())
             .map_err(|e| CliError::bad("--node", format!("`{}` is not a URL: {e}", self.node)))?
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true);
+        if self.node.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(self.tls_config(identity)?)
+                .map_err(|e| CliError::bad("--ca", format!("unusable TLS settings: {e}")))?;
+        }
         endpoint.connect().await.map_err(|e| CliError::Connect {
             endpoint: self.node.clone(),
             reason: error_chain(&e),
         })
     }
 
-    /// A request carrying this caller's identity in `role`.
+    /// The TLS settings of an https:// --node; with `identity`, --cert and --key are
+    /// required and presented.
+    fn tls_config(&self, identity: bool) -> Result<ClientTlsConfig, CliError> {
+        let read = |flag: &str, path: &Option<PathBuf>| -> Result<String, CliError> {
+            let path = path.as_ref().ok_or_else(|| {
+                CliError::bad(flag, "is required with an https:// --node (mutual TLS)")
+            })?;
+            std::fs::read_to_string(path).map_err(|source| CliError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        let ca = read("--ca", &self.ca)?;
+        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+        if identity {
+            let cert = read("--cert", &self.cert)?;
+            let key = zeroize::Zeroizing::new(read("--key", &self.key)?);
+            config = config.identity(Identity::from_pem(cert, key.as_bytes()));
+        }
+        if let Some(name) = &self.server_name {
+            config = config.domain_name(name.clone());
+        }
+        Ok(config)
+    }
+
+    /// A request carrying this caller's identity in `role` (over TLS the node takes the
+    /// identity from the certificate and ignores this).
     pub fn request<T>(&self, message: T, role: Role) -> Result<Request<T>, CliError> {
         let user = self.user_name()?;
         let mut req = Request::new(message);

@@ -7,12 +7,15 @@
 //!
 //! - this module: [`Cli`], the [`Command`] enum, [`run`] and [`CliError`].
 //! - [`node`]: commands that act on a node's own files: `init`, `serve`, `show-key`.
+//! - [`pki`]: `pki network|ca|member|users-ca|user|fingerprint`, the certificates of mutual TLS.
+//! - [`keys`]: the key ceremony: `keys new-secret|rekey|unwrap`.
 //! - [`client`]: what every gRPC client command shares: the global `--node`, `--user` and
 //!   `--json` ([`client::ClientOpts`], accepted before or after the command name),
 //!   connecting, identifying the caller, tables and JSON lines.
 //! - [`ingest`]: the operator's `import` and `delete`.
 //! - [`investigate`]: the investigator's `lookup`, `hits` and `stats`.
 //! - [`follow_up`]: the investigator's `follow-up request|respond|list`.
+//! - [`audit`]: the auditor's `audit export|head|entries`, and `audit verify` (offline).
 //!
 //! # Adding a command
 //!
@@ -35,11 +38,15 @@
 //! - Nothing here logs subject values: errors name files, lines and fields. A look-up's own
 //!   output may echo what the investigator typed, but no log line does.
 
+pub mod audit;
 pub mod client;
 pub mod follow_up;
+pub mod health;
 pub mod ingest;
 pub mod investigate;
+pub mod keys;
 pub mod node;
+pub mod pki;
 
 use std::process::ExitCode;
 
@@ -79,10 +86,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Create a node's directory: identity key, network secret and a commented config file.
     Init(node::InitArgs),
-    /// Run the node until Ctrl-C.
+    /// Run the node until Ctrl-C; SIGHUP re-reads the config and rotates to a new epoch.
     Serve(node::ServeArgs),
+    /// Certificates for mutual TLS: network CA, member, users CA and user certificates.
+    Pki(pki::PkiArgs),
     /// Print this node's public key, for the other members' configuration.
     ShowKey(node::ShowKeyArgs),
+    /// The key ceremony: generate, seal, re-key and unwrap the network secret.
+    Keys(keys::KeysArgs),
     /// Load subjects from goAML XML, mapped CSV or JSON-lines files (operator).
     Import(ingest::ImportArgs),
     /// Delete subjects by local reference (operator).
@@ -96,6 +107,10 @@ pub enum Command {
     FollowUp(follow_up::FollowUpArgs),
     /// Hit and follow-up counts per peer per period (investigator).
     Stats(investigate::StatsArgs),
+    /// Export, inspect and verify the signed audit log (auditor; `verify` works offline).
+    Audit(audit::AuditArgs),
+    /// Ask a running node for its gRPC health (exit 0 only when SERVING; for probes).
+    Health(health::HealthArgs),
 }
 
 /// Options of `fiu-node demo`.
@@ -131,6 +146,12 @@ pub enum CliError {
     /// A key file is unreadable or invalid.
     #[error(transparent)]
     Identity(#[from] crate::identity::IdentityError),
+    /// A certificate could not be made, read or written.
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    /// A key-ceremony step failed (exchange key, sealed file, secret file).
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     /// The node could not start or failed while serving.
     #[error(transparent)]
     Node(#[from] crate::server::NodeError),
@@ -173,6 +194,22 @@ pub enum CliError {
     /// The node answered with a gRPC error.
     #[error("{}: {}", client::code_name(.0.code()), .0.message())]
     Rpc(#[from] tonic::Status),
+    /// An audit export does not verify; the fault names the entry or tree head.
+    #[error("{file} does not verify: {fault}")]
+    AuditVerify {
+        /// The export file.
+        file: String,
+        /// What fails, and where (boxed: it is large and rare).
+        fault: Box<fiu_audit::VerifyError>,
+    },
+    /// `fiu-node health`: the node answered, but the entry is not SERVING.
+    #[error("{service} is {status}")]
+    NotServing {
+        /// The health entry asked about (`node` for the node itself).
+        service: String,
+        /// The status the node reported.
+        status: String,
+    },
     /// A background task of the command itself failed (a bug).
     #[error("internal error: {0}")]
     Internal(String),
@@ -243,12 +280,16 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
         Command::Init(args) => node::init(args),
         Command::Serve(args) => node::serve(args).await,
         Command::ShowKey(args) => node::show_key(args),
+        Command::Pki(args) => pki::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::Import(args) => ingest::import(args, client).await,
         Command::Delete(args) => ingest::delete(args, client).await,
         Command::Lookup(args) => investigate::lookup(*args, client).await,
         Command::Hits(args) => investigate::hits(args, client).await,
         Command::FollowUp(args) => follow_up::run(args, client).await,
         Command::Stats(args) => investigate::stats(args, client).await,
+        Command::Audit(args) => audit::run(args, client).await,
+        Command::Health(args) => health::run(args, client).await,
     }
 }
 

@@ -15,6 +15,9 @@ use crate::identity::Identity;
 
 /// The identity key file `init` writes, relative to the node directory.
 pub const IDENTITY_FILE: &str = "identity.key";
+/// The X25519 exchange key file `init` writes next to the identity key: it opens the network
+/// secret sealed to this member in the key ceremony (`fiu-node keys unwrap`).
+pub const EXCHANGE_FILE: &str = "exchange.key";
 /// The network secret file `init` writes, relative to the node directory.
 pub const SECRET_FILE: &str = "network.secret";
 /// The configuration file `init` writes, in the node directory.
@@ -44,6 +47,10 @@ pub struct ServeArgs {
     /// The configuration file (written by `fiu-node init`).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
+    /// Serve WITHOUT TLS, identifying callers by request metadata with no authentication
+    /// (development only; the node logs a warning). Same as `node.insecure_plaintext`.
+    #[arg(long)]
+    pub insecure_plaintext: bool,
 }
 
 /// `fiu-node show-key`
@@ -55,6 +62,10 @@ pub struct ShowKeyArgs {
     /// Print a ready `[[peers]]` block for the other members' config instead of the bare key.
     #[arg(long)]
     pub peer_block: bool,
+    /// Print the X25519 exchange public key (the manifest's `x25519_key`, which the key
+    /// ceremony seals the network secret to) instead of the Ed25519 identity key.
+    #[arg(long, conflicts_with = "peer_block")]
+    pub x25519: bool,
 }
 
 /// Creates the node directory: identity key, network secret and `config.toml`. Refuses to
@@ -69,9 +80,10 @@ pub fn init(args: InitArgs) -> Result<Outcome, CliError> {
     std::fs::create_dir_all(&args.dir).map_err(|e| CliError::io(&args.dir, e))?;
     let dir = std::fs::canonicalize(&args.dir).map_err(|e| CliError::io(&args.dir, e))?;
     let key_path = dir.join(IDENTITY_FILE);
+    let exchange_path = dir.join(EXCHANGE_FILE);
     let secret_path = dir.join(SECRET_FILE);
     let config_path = dir.join(CONFIG_FILE);
-    for p in [&key_path, &secret_path, &config_path] {
+    for p in [&key_path, &exchange_path, &secret_path, &config_path] {
         if p.exists() {
             return Err(CliError::Exists {
                 path: p.display().to_string(),
@@ -104,6 +116,8 @@ pub fn init(args: InitArgs) -> Result<Outcome, CliError> {
     let identity = Identity::generate()?;
     identity.save(&key_path)?;
     let public_key = identity.public_key().to_string();
+    let exchange = crate::keys::ExchangeKey::generate();
+    exchange.save(&exchange_path)?;
 
     let text = config_template(&args.member_id, args.listen, &dir);
     write_new_file(&config_path, text.as_bytes())?;
@@ -114,19 +128,23 @@ pub fn init(args: InitArgs) -> Result<Outcome, CliError> {
     let _ = writeln!(
         out,
         "Created node {member} in {dir}\n\
-         \n  member id:  {member}\n  public key: {public_key}\n  identity:   {key}\n  secret:     {secret}\n  config:     {config}\n",
+         \n  member id:  {member}\n  public key: {public_key}\n  x25519 key: {x25519}\n  identity:   {key}\n  exchange:   {exchange}\n  secret:     {secret}\n  config:     {config}\n",
         member = args.member_id,
         dir = dir.display(),
+        x25519 = exchange.public_key(),
         key = key_path.display(),
+        exchange = exchange_path.display(),
         secret = secret_path.display(),
         config = config_path.display(),
     );
     if generated_secret {
         let _ = writeln!(
             out,
-            "A NEW network secret was generated. Until the key ceremony exists, every member of the\n\
-             network must use the SAME secret: give this file to the other members over a secure\n\
-             channel, and have them run `fiu-node init --network-secret FILE`.\n"
+            "A NEW network secret was generated for this node alone. Every member of a network must\n\
+             use the SAME secret: one member runs the key ceremony (`fiu-node keys new-secret`,\n\
+             docs/OPERATIONS.md) and each installs its sealed copy with `fiu-node keys unwrap\n\
+             --force --out {secret}`.\n",
+            secret = secret_path.display()
         );
     }
     let _ = writeln!(
@@ -147,7 +165,8 @@ pub fn init(args: InitArgs) -> Result<Outcome, CliError> {
 /// Loads the configuration, binds its listen address and runs the node until Ctrl-C (or
 /// SIGTERM on Unix).
 pub async fn serve(args: ServeArgs) -> Result<Outcome, CliError> {
-    let config = Config::load(&args.config)?;
+    let mut config = Config::load(&args.config)?;
+    config.node.insecure_plaintext |= args.insecure_plaintext;
     let addr = config.node.listen;
     let listener = TcpListener::bind(addr)
         .await
@@ -161,7 +180,7 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, CliError> {
         let signal = shutdown_signal().await;
         tracing::info!(signal, "shutting down");
     };
-    crate::server::run(config, listener, shutdown).await?;
+    crate::server::run_reloading(config, Some(args.config.clone()), listener, shutdown).await?;
     Ok(Outcome::Success)
 }
 
@@ -195,10 +214,19 @@ pub async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// Prints the node's public key, or its `[[peers]]` block.
+/// Prints the node's public key, or its `[[peers]]` block, or its X25519 exchange key.
 pub fn show_key(args: ShowKeyArgs) -> Result<Outcome, CliError> {
     let config = Config::load(&args.config)?;
-    let identity = Identity::load(&config.data_path(&config.node.identity_key_file))?;
+    let identity_path = config.data_path(&config.node.identity_key_file);
+    if args.x25519 {
+        let exchange = exchange_key_path(&identity_path);
+        println!(
+            "{}",
+            crate::keys::ExchangeKey::load(&exchange)?.public_key()
+        );
+        return Ok(Outcome::Success);
+    }
+    let identity = Identity::load(&identity_path)?;
     let key = identity.public_key().to_string();
     if args.peer_block {
         println!(
@@ -213,6 +241,14 @@ pub fn show_key(args: ShowKeyArgs) -> Result<Outcome, CliError> {
         println!("{key}");
     }
     Ok(Outcome::Success)
+}
+
+/// The exchange key file of a node: [`EXCHANGE_FILE`] next to its identity key.
+pub fn exchange_key_path(identity_key: &Path) -> PathBuf {
+    identity_key
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(EXCHANGE_FILE)
 }
 
 /// The `[[peers]]` block describing this node to another member.
@@ -293,6 +329,11 @@ data_dir = @DATA_DIR@
 # The Ed25519 identity key file (hex seed), which signs this node's filters and follow-ups.
 # A relative path is under data_dir. Default: "identity.key".
 # identity_key_file = @IDENTITY_FILE@
+# Serve and dial peers WITHOUT TLS, identifying callers by request metadata with no
+# authentication at all: development only (the node logs a warning). Also
+# `fiu-node serve --insecure-plaintext`. Default: false (mutual TLS, which needs
+# network.manifest and the [tls] files).
+# insecure_plaintext = false
 
 # ---------------------------------------------------------------------------------------------
 # The network secret and epoch. Tokens are keyed by a key derived from both: every member must
@@ -305,6 +346,10 @@ secret_file = @SECRET_FILE@
 # The current epoch (a number agreed by the network). Changing it rebuilds every filter.
 # Required.
 epoch = 1
+# The network manifest: members, endpoints, public keys and certificate pins, the same file at
+# every member (docs/PROTOCOL.md, "Network manifest"). A relative path is under data_dir.
+# Required with TLS; `fiu-node pki network` writes one. With it, [[peers]] stays empty.
+# manifest = "manifest.toml"
 
 # ---------------------------------------------------------------------------------------------
 # The Bloom filter this node publishes.
@@ -337,13 +382,55 @@ epoch = 1
 # Largest gRPC message accepted or sent, in bytes; bounds memory per call. Filter snapshots
 # travel in chunks well below it. Default: 536870912 (512 MiB).
 # max_message_bytes = 536870912
-# Subjects per ingest batch the node processes at once (at least 1). Default: 10000.
-# max_batch_subjects = 10000
-# Largest page a list call returns (at least 1). Default: 1000.
+# Subjects per ingest batch (1 to 1000, the gRPC contract's limit). Default: 1000.
+# max_batch_subjects = 1000
+# Largest page a list call returns (1 to 1000). Default: 1000.
 # max_page_size = 1000
+# Batches in one ingest upsert stream; a longer stream is ended (the batches before it are
+# stored) and the client continues in a new call. Default: 100000.
+# max_batches_per_stream = 100000
+# Seconds an ingest upsert stream may send nothing before the node ends it. Default: 120.
+# stream_idle_timeout_secs = 120
+# Look-ups one investigator may run per minute: a burst of this many, then refilled at this
+# rate; over it, RESOURCE_EXHAUSTED says when to retry. Default: 60.
+# lookups_per_minute_per_user = 60
+# Look-ups all investigators of this node together may run per minute. Default: 600.
+# lookups_per_minute_node = 600
+# Follow-up requests one peer may send per minute. Default: 120.
+# follow_ups_per_minute_per_peer = 120
 
 # ---------------------------------------------------------------------------------------------
-# The other members this node exchanges filters with: one [[peers]] block each. Each member
+# The signed audit log (see "Audit: get and check a log" in docs/OPERATIONS.md).
+[audit]
+# Seconds between signed tree heads (a head is signed only when the log grew) and rounds of
+# countersigning by the peers. Default: 60.
+# head_interval_secs = 60
+
+# ---------------------------------------------------------------------------------------------
+# Prometheus metrics (see "Metrics and alerts" in docs/OPERATIONS.md).
+[metrics]
+# Address of an HTTP listener serving the metrics at /metrics, on its own port. Default: none
+# (no metrics are served). Metrics carry no personal data, but show activity: keep the port
+# on the monitoring network.
+# listen = "127.0.0.1:9464"
+
+# ---------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------
+# Mutual TLS files (PEM); relative paths are under data_dir. The defaults are where
+# `fiu-node pki network` puts them (docs/OPERATIONS.md, "Certificates").
+[tls]
+# The network CA certificate, which issued every member certificate.
+# network_ca = "tls/network-ca.pem"
+# This member's certificate (the manifest pins its SHA-256) and its private key.
+# cert = "tls/member.pem"
+# key = "tls/member.key"
+# This member's users CA, which issued its operators', investigators' and auditors'
+# certificates.
+# users_ca = "tls/users-ca.pem"
+
+# ---------------------------------------------------------------------------------------------
+# Development networks without a manifest (insecure_plaintext only):
+# the other members this node exchanges filters with: one [[peers]] block each. Each member
 # prints its own block with `fiu-node show-key --config ITS-CONFIG --peer-block`.
 #
 # [[peers]]

@@ -11,17 +11,39 @@ use tonic::{Request, Response, Status, Streaming};
 use super::blocking;
 use crate::auth::{Role, require};
 use crate::engine::{Engine, IngestReport};
+use crate::metrics::DeleteCause;
 
 /// The Ingest service over one engine.
 #[derive(Debug, Clone)]
 pub struct IngestService {
     engine: Arc<Engine>,
+    max_batch_subjects: usize,
+    max_batches_per_stream: u64,
+    idle_timeout: std::time::Duration,
 }
 
 impl IngestService {
-    /// A service over `engine`.
+    /// A service over `engine` with the default limits.
     pub fn new(engine: Arc<Engine>) -> Self {
-        IngestService { engine }
+        IngestService {
+            engine,
+            max_batch_subjects: limits::MAX_SUBJECTS_PER_BATCH,
+            max_batches_per_stream: crate::config::LimitsSection::default().max_batches_per_stream,
+            idle_timeout: std::time::Duration::from_secs(
+                crate::config::LimitsSection::default().stream_idle_timeout_secs,
+            ),
+        }
+    }
+
+    /// The same service with the configured limits: subjects per batch (never above the
+    /// contract's), batches per upsert stream, and how long a stream may stay silent.
+    pub fn with_limits(mut self, config: &crate::config::LimitsSection) -> Self {
+        self.max_batch_subjects = config
+            .max_batch_subjects
+            .clamp(1, limits::MAX_SUBJECTS_PER_BATCH);
+        self.max_batches_per_stream = config.max_batches_per_stream.max(1);
+        self.idle_timeout = std::time::Duration::from_secs(config.stream_idle_timeout_secs.max(1));
+        self
     }
 }
 
@@ -58,15 +80,32 @@ impl Ingest for IngestService {
         let mut stream = request.into_inner();
         let mut summary = v1::IngestSummary::default();
         let mut offset = 0u64;
-        while let Some(batch) = stream.next().await {
+        loop {
+            let next = match tokio::time::timeout(self.idle_timeout, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    return Err(Status::deadline_exceeded(format!(
+                        "no batch for {} s after batch {} (limits.stream_idle_timeout_secs); the batches before were stored",
+                        self.idle_timeout.as_secs(),
+                        summary.batches
+                    )));
+                }
+            };
+            let Some(batch) = next else { break };
             let batch = batch?;
             summary.batches += 1;
-            if batch.subjects.len() > limits::MAX_SUBJECTS_PER_BATCH {
+            if summary.batches > self.max_batches_per_stream {
+                return Err(Status::resource_exhausted(format!(
+                    "an upsert stream holds at most {} batches (limits.max_batches_per_stream); the batches before were stored: continue in a new call",
+                    self.max_batches_per_stream
+                )));
+            }
+            if batch.subjects.len() > self.max_batch_subjects {
                 return Err(Status::resource_exhausted(format!(
                     "batch {} has {} subjects; at most {} per batch (batches before it were stored)",
                     summary.batches,
                     batch.subjects.len(),
-                    limits::MAX_SUBJECTS_PER_BATCH
+                    self.max_batch_subjects
                 )));
             }
             if batch.source.len() > limits::MAX_SOURCE_BYTES {
@@ -97,6 +136,13 @@ impl Ingest for IngestService {
                         }
                     }
                 }
+            }
+            let unconvertible = (n as usize - subjects.len()) as u64;
+            if unconvertible > 0 {
+                // Refused before the engine saw them; the engine counts the rest.
+                self.engine
+                    .metrics()
+                    .subjects_ingested(0, 0, 0, unconvertible);
             }
             let engine = self.engine.clone();
             let actor = caller.name.clone();
@@ -145,6 +191,9 @@ impl Ingest for IngestService {
                 summary.not_found.push(r);
             }
         }
+        self.engine
+            .metrics()
+            .subjects_deleted(DeleteCause::Request, summary.deleted);
         Ok(Response::new(summary))
     }
 }

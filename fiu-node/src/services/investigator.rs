@@ -20,6 +20,7 @@ use super::{
 use crate::auth::{Role, require};
 use crate::engine::Engine;
 use crate::peers::{PeerLinks, deliver_follow_up};
+use crate::quota::{self, Quotas};
 use crate::store::{
     Direction, FollowUpQuery, FollowUpRecord, FollowUpState, HitQuery, Period, StoredHit,
 };
@@ -35,6 +36,8 @@ pub struct InvestigatorService {
     engine: Arc<Engine>,
     links: PeerLinks,
     shutdown: watch::Receiver<bool>,
+    quotas: Arc<Quotas>,
+    max_page_size: usize,
 }
 
 impl InvestigatorService {
@@ -45,14 +48,26 @@ impl InvestigatorService {
             engine,
             links,
             shutdown,
+            quotas: Arc::new(Quotas::new(&crate::config::LimitsSection::default())),
+            max_page_size: limits::MAX_PAGE_SIZE as usize,
         }
+    }
+
+    /// The same service counting look-ups against `quotas` (the node's configured ones)
+    /// instead of the defaults, and returning pages of at most `max_page_size`
+    /// (`limits.max_page_size`).
+    pub fn with_limits(mut self, quotas: Arc<Quotas>, max_page_size: usize) -> Self {
+        self.quotas = quotas;
+        self.max_page_size = max_page_size.max(1);
+        self
     }
 }
 
-fn page_size(p: Option<&v1::PageRequest>) -> usize {
+/// The page size asked for, or the default, clamped to `cap` (`limits.max_page_size`).
+fn page_size(p: Option<&v1::PageRequest>, cap: usize) -> usize {
     match p.map(|p| p.page_size).unwrap_or(0) {
-        0 => limits::DEFAULT_PAGE_SIZE as usize,
-        n => n.min(limits::MAX_PAGE_SIZE) as usize,
+        0 => (limits::DEFAULT_PAGE_SIZE as usize).min(cap),
+        n => (n.min(limits::MAX_PAGE_SIZE) as usize).min(cap),
     }
 }
 
@@ -179,6 +194,9 @@ impl Investigator for InvestigatorService {
         request: Request<v1::LookupRequest>,
     ) -> Result<Response<v1::LookupResponse>, Status> {
         let caller = require(&request, Role::Investigator)?;
+        if let Err(refusal) = self.quotas.check_lookup(&caller.name) {
+            return Err(quota::refuse(refusal, "Lookup", &caller.name));
+        }
         let req = request.into_inner();
         if req.case_reference.len() > limits::MAX_CASE_REFERENCE_BYTES
             || req.purpose.len() > limits::MAX_TEXT_BYTES
@@ -245,7 +263,7 @@ impl Investigator for InvestigatorService {
         require(&request, Role::Investigator)?;
         let req = request.into_inner();
         let mut q = hit_query(req.filter.as_ref())?;
-        q.limit = page_size(req.page.as_ref());
+        q.limit = page_size(req.page.as_ref(), self.max_page_size);
         q.after_id = page_cursor(req.page.as_ref())?;
         let limit = q.limit;
         let engine = self.engine.clone();
@@ -392,7 +410,7 @@ impl Investigator for InvestigatorService {
             direction: direction(req.direction)?,
             state: state(req.state)?,
             after_cursor: page_cursor(req.page.as_ref())?,
-            limit: page_size(req.page.as_ref()),
+            limit: page_size(req.page.as_ref(), self.max_page_size),
         };
         let limit = q.limit;
         let engine = self.engine.clone();

@@ -1,6 +1,7 @@
 //! The gRPC services, one module each, and what they share: the one place where engine and
 //! store errors become gRPC statuses, and the conversions of stored records to wire messages.
 
+pub mod audit;
 pub mod ingest;
 pub mod investigator;
 pub mod peering;

@@ -12,9 +12,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{blocking, forward, next_event, timestamp};
+use crate::audit_log::witness;
 use crate::auth::{Caller, Role, require};
 use crate::config::PolicySection;
 use crate::engine::{Engine, FilterUpdate, delta_message, snapshot_header};
+use crate::quota::{self, Quotas};
 use crate::store::SignedBlob;
 
 /// Messages buffered per subscriber stream before the sender waits for the network.
@@ -28,6 +30,7 @@ pub struct PeeringService {
     engine: Arc<Engine>,
     policy: Arc<PolicySection>,
     shutdown: watch::Receiver<bool>,
+    quotas: Arc<Quotas>,
 }
 
 impl PeeringService {
@@ -42,7 +45,15 @@ impl PeeringService {
             engine,
             policy,
             shutdown,
+            quotas: Arc::new(Quotas::new(&crate::config::LimitsSection::default())),
         }
+    }
+
+    /// The same service counting peers' follow-up requests against `quotas` (the node's
+    /// configured ones) instead of the defaults.
+    pub fn with_quotas(mut self, quotas: Arc<Quotas>) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// The calling peer, if it is a configured member.
@@ -212,6 +223,9 @@ impl Peering for PeeringService {
         request: Request<v1::SignedFollowUpRequest>,
     ) -> Result<Response<v1::FollowUpReceipt>, Status> {
         let caller = self.peer(&request)?;
+        if let Err(refusal) = self.quotas.check_follow_up(&caller.name) {
+            return Err(quota::refuse(refusal, "SubmitFollowUp", &caller.name));
+        }
         let msg = request.into_inner();
         let engine = self.engine.clone();
         let request_id = msg.request_id.clone();
@@ -239,6 +253,33 @@ impl Peering for PeeringService {
             member_id: self.engine.member_id().to_owned(),
             received: Some(timestamp(crate::clock::now_ms())),
             automatic_answer: None,
+        }))
+    }
+
+    async fn latest_witnessed(
+        &self,
+        request: Request<v1::LatestWitnessedRequest>,
+    ) -> Result<Response<v1::LatestWitnessedResponse>, Status> {
+        let caller = self.peer(&request)?;
+        let engine = self.engine.clone();
+        let head =
+            witness::blocking(move || witness::latest_witnessed(&engine, &caller.name)).await?;
+        Ok(Response::new(v1::LatestWitnessedResponse {
+            head: head.as_ref().map(crate::audit_log::head_message),
+        }))
+    }
+
+    async fn witness(
+        &self,
+        request: Request<v1::WitnessRequest>,
+    ) -> Result<Response<v1::WitnessResponse>, Status> {
+        let caller = self.peer(&request)?;
+        let msg = request.into_inner();
+        let engine = self.engine.clone();
+        let cs =
+            witness::blocking(move || witness::countersign(&engine, &caller.name, &msg)).await?;
+        Ok(Response::new(v1::WitnessResponse {
+            countersignature: Some(crate::audit_log::countersignature_message(&cs)),
         }))
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! [`Store`] is synchronous on purpose: SQLite is synchronous, and the async services call it
 //! from blocking threads (`tokio::task::spawn_blocking`), never while holding a lock across an
-//! `.await`. A PostgreSQL implementation for replicated nodes comes later behind the same
-//! trait.
+//! `.await`. Two implementations: [`SqliteStore`], one embedded file per node (the default),
+//! and [`PostgresStore`], one PostgreSQL database whose writes stay serialised and audited
+//! when several node processes share it (what the engine allows today: docs/OPERATIONS.md).
 //!
 //! Every mutating method takes the audit events that describe it and writes them in the same
 //! transaction, so an action is never stored without its audit entry (the signed Merkle log
@@ -14,6 +15,9 @@
 //! snapshot and the deltas since), the peers' filters (last snapshot and the deltas since),
 //! hits, follow-ups, audit events, and a small key-value table of node metadata.
 
+mod codec;
+mod group_commit;
+pub mod postgres;
 pub mod sqlite;
 
 use chrono::NaiveDate;
@@ -21,6 +25,7 @@ use matcher::hits::KeyedToken;
 use matcher::keys::{KeyKind, Strength};
 use matcher::{Epoch, Subject, Token};
 
+pub use postgres::{PostgresSettings, PostgresStore};
 pub use sqlite::SqliteStore;
 
 /// A storage failure. Carries the cause for the node's log; the gRPC edge maps it to
@@ -31,6 +36,10 @@ pub enum StoreError {
     /// The database refused or failed an operation.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed an operation, or could not be reached. Carries the
+    /// SQLSTATE and the server's message, never the values of the rows involved.
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::PostgresError),
     /// A stored row could not be decoded (corruption or a newer schema).
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
@@ -50,6 +59,14 @@ pub enum StoreError {
         /// Newest version this binary knows.
         supported: i64,
     },
+    /// The transaction that held this call's audit entries together with other callers'
+    /// (group commit) failed with this error; none of its entries were written.
+    #[error(transparent)]
+    Shared(std::sync::Arc<StoreError>),
+    /// The transaction that held this call's audit entries was abandoned: the caller writing
+    /// it panicked, so it was rolled back and none of its entries were written.
+    #[error("the transaction holding this audit entry was abandoned; nothing of it was written")]
+    CommitAbandoned,
 }
 
 /// Result of storage operations.
@@ -101,6 +118,68 @@ pub struct StoredAuditEvent {
     pub at_ms: i64,
     /// The event.
     pub event: AuditEvent,
+}
+
+/// Filters for listing audit events; every set field must match. Ascending by `seq`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only events with `seq >= from_seq` (0 and 1 both mean from the start).
+    pub from_seq: u64,
+    /// Only events with `seq < to_seq`.
+    pub to_seq: Option<u64>,
+    /// Only events at or after this time (ms since the Unix epoch).
+    pub since_ms: Option<i64>,
+    /// Only events before this time (ms).
+    pub until_ms: Option<i64>,
+    /// Only events of exactly this kind.
+    pub kind: Option<String>,
+    /// Only events of this actor.
+    pub actor: Option<String>,
+    /// Only events whose detail JSON has a top-level string `case_reference` equal to this.
+    pub case_reference: Option<String>,
+    /// At most this many (the caller bounds it).
+    pub limit: usize,
+}
+
+/// A node of the audit log's Merkle tree: the root of the perfect subtree of leaves
+/// `index * 2^level .. (index + 1) * 2^level` (level 0: the leaf hashes). Derived from the
+/// `audit_events` rows by the node's audit module; stored so that proofs over a large log
+/// read O(log² n) nodes instead of every leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditNode {
+    /// Height of the subtree (0 for a leaf).
+    pub level: u8,
+    /// Position of the subtree among those of its level, from 0.
+    pub index: u64,
+    /// The subtree's root hash.
+    pub hash: [u8; 32],
+}
+
+/// A signed tree head as stored: one of this node's own log, or one of a peer's log that this
+/// node countersigned as a witness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTreeHead {
+    /// The log: the member id of the node that keeps it.
+    pub log_id: String,
+    /// Entries covered.
+    pub size: u64,
+    /// Merkle root.
+    pub root: [u8; 32],
+    /// When the head was made, ms since the Unix epoch.
+    pub timestamp_ms: i64,
+    /// The log's Ed25519 signature.
+    pub signature: [u8; 64],
+}
+
+/// A witness's countersignature on one of this node's own tree heads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCountersignature {
+    /// Size of the head it covers.
+    pub size: u64,
+    /// The witness's member id.
+    pub witness: String,
+    /// The witness's Ed25519 signature over the head's signed bytes.
+    pub signature: [u8; 64],
 }
 
 /// A filter snapshot or delta with its publication sequence number and signature.
@@ -402,6 +481,50 @@ pub trait Store: Send + Sync + 'static {
 
     /// Audit events with `seq` in `[from, to)`.
     fn audit_events(&self, from: u64, to: u64) -> StoreResult<Vec<StoredAuditEvent>>;
+
+    /// Audit events matching `query`, ascending by `seq`.
+    fn list_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
+
+    /// Number of audit events (the largest `seq`; 0 for an empty log).
+    fn audit_len(&self) -> StoreResult<u64>;
+
+    /// Stores Merkle tree nodes. Storing a node again with the same hash is a no-op; with a
+    /// different hash it is [`StoreError::Conflict`] (the events under it were changed).
+    fn put_audit_nodes(&self, nodes: &[AuditNode]) -> StoreResult<()>;
+
+    /// The stored hashes of the nodes `(level, index)`, in order (`None` where not stored).
+    fn audit_nodes(&self, keys: &[(u8, u64)]) -> StoreResult<Vec<Option<[u8; 32]>>>;
+
+    /// Number of leaves stored as level-0 nodes (the size of the tree built so far).
+    fn audit_tree_size(&self) -> StoreResult<u64>;
+
+    /// Stores a signed tree head (own or witnessed). A second head of the same log and size
+    /// with another root, time or signature is [`StoreError::Conflict`]; the same head again
+    /// is a no-op.
+    fn save_tree_head(&self, head: &StoredTreeHead) -> StoreResult<()>;
+
+    /// Heads of `log_id` with size in `[from_size, to_size]`, ascending by size.
+    fn tree_heads(
+        &self,
+        log_id: &str,
+        from_size: u64,
+        to_size: u64,
+    ) -> StoreResult<Vec<StoredTreeHead>>;
+
+    /// The head of `log_id` with the largest size.
+    fn latest_tree_head(&self, log_id: &str) -> StoreResult<Option<StoredTreeHead>>;
+
+    /// Stores a countersignature on one of this node's heads (the same one again is a no-op;
+    /// one witness signs a head once).
+    fn save_countersignature(&self, c: &StoredCountersignature) -> StoreResult<()>;
+
+    /// Countersignatures on own heads with size in `[from_size, to_size]`, ascending by size
+    /// then witness.
+    fn countersignatures(
+        &self,
+        from_size: u64,
+        to_size: u64,
+    ) -> StoreResult<Vec<StoredCountersignature>>;
 
     /// A node metadata value.
     fn meta(&self, key: &str) -> StoreResult<Option<String>>;

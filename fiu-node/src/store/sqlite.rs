@@ -18,7 +18,8 @@
 //! in the operating system's cache) but not a power cut or a kernel crash, which can roll
 //! back the last commits. An acknowledged ingest batch, a recorded hit or an audit event that
 //! a peer may already have countersigned must never be lost, so each commit pays one fsync;
-//! bulk ingest amortises it over a batch.
+//! bulk ingest amortises it over a batch, and concurrent stand-alone audit appends (look-ups,
+//! refusals) share one transaction through group commit (`group_commit`).
 //!
 //! # Transactions and audit
 //!
@@ -27,7 +28,6 @@
 //! `audit_events.seq` is assigned as `max(seq) + 1` inside that transaction, and triggers make
 //! the table append-only, so sequence numbers start at 1 and have no gaps.
 
-mod codec;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -45,15 +45,17 @@ use rusqlite::{
     params, params_from_iter,
 };
 
-use super::{
-    AuditEvent, Direction, FollowUpCounts, FollowUpQuery, FollowUpRecord, HitQuery, NewHit, Period,
-    PreparedSubject, Publication, SignedBlob, StatisticsRow, Store, StoreError, StoreResult,
-    StoredAuditEvent, StoredHit, UpsertOutcome,
+use super::codec::{
+    check_delta, decode_flags, decode_kinds, decode_tokens, direction_from, direction_str,
+    encode_flags, encode_kinds, encode_tokens, kind_from_code, publication_of, seq_value,
+    state_from, state_str, statistics_row, strength_from, strength_str, token_from_slice,
 };
-use codec::{
-    decode_flags, decode_kinds, decode_tokens, direction_from, direction_str, encode_flags,
-    encode_kinds, encode_tokens, kind_from_code, period_start_ms, state_from, state_str,
-    strength_from, strength_str, token_from_slice,
+use super::group_commit::GroupCommit;
+use super::{
+    AuditEvent, AuditNode, AuditQuery, Direction, FollowUpQuery, FollowUpRecord, HitQuery, NewHit,
+    Period, PreparedSubject, Publication, SignedBlob, StatisticsRow, Store, StoreError,
+    StoreResult, StoredAuditEvent, StoredCountersignature, StoredHit, StoredTreeHead,
+    UpsertOutcome,
 };
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, another
@@ -86,6 +88,8 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Stand-alone audit appends (look-ups, refusals) share transactions through it.
+    audit_appends: GroupCommit<AuditEvent>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -146,12 +150,20 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
+            audit_appends: GroupCommit::new(),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Transactions [`Store::append_audit`] has committed (or tried) since the store was
+    /// opened: fewer than its calls when concurrent callers shared one (group commit). Read
+    /// by tests and the audit bench.
+    pub fn audit_transactions(&self) -> u64 {
+        self.audit_appends.transactions()
     }
 
     /// Runs `f` in one write transaction, committed when `f` succeeds and rolled back
@@ -210,6 +222,47 @@ fn append_events(tx: &Connection, audit: &[AuditEvent], at_ms: i64) -> StoreResu
         stmt.execute(params![at_ms, e.kind, e.actor, e.detail])?;
     }
     Ok(())
+}
+
+/// Columns of a tree head, in the order [`tree_head_from_row`] reads them.
+const HEAD_COLUMNS: &str = "log_id, size, root, timestamp_ms, signature";
+
+fn tree_head_from_row(r: &Row<'_>) -> StoreResult<StoredTreeHead> {
+    let root: Vec<u8> = r.get(2)?;
+    let sig: Vec<u8> = r.get(4)?;
+    Ok(StoredTreeHead {
+        log_id: r.get(0)?,
+        size: r.get::<_, i64>(1)?.max(0) as u64,
+        root: hash32(&root, "tree head root")?,
+        timestamp_ms: r.get(3)?,
+        signature: sig64(&sig, "tree head signature")?,
+    })
+}
+
+fn audit_event_from_row(r: &Row<'_>) -> StoreResult<StoredAuditEvent> {
+    Ok(StoredAuditEvent {
+        seq: r.get::<_, i64>(0)?.max(0) as u64,
+        at_ms: r.get(1)?,
+        event: AuditEvent {
+            kind: r.get(2)?,
+            actor: r.get(3)?,
+            detail: r.get(4)?,
+        },
+    })
+}
+
+/// A stored 32-byte hash (the schema's CHECK keeps the length; a different one is corruption).
+fn hash32(bytes: &[u8], what: &str) -> StoreResult<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 32", bytes.len())))
+}
+
+/// A stored 64-byte signature.
+fn sig64(bytes: &[u8], what: &str) -> StoreResult<[u8; 64]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 64", bytes.len())))
 }
 
 /// Whether `e` is a UNIQUE or PRIMARY KEY violation.
@@ -323,27 +376,6 @@ fn follow_up_values(f: &FollowUpRecord) -> StoreResult<Vec<Value>> {
     ])
 }
 
-/// A publication sequence number as a column value (sequence numbers stay below 2^63).
-fn seq_value(seq: u64) -> StoreResult<i64> {
-    i64::try_from(seq)
-        .map_err(|_| StoreError::Conflict(format!("sequence number {seq} is too large")))
-}
-
-/// Rows of a publication table, `(kind, blob)` ordered by seq, made into a publication.
-fn publication_of(rows: Vec<(String, SignedBlob)>) -> Option<Publication> {
-    let mut snapshot: Option<SignedBlob> = None;
-    let mut deltas = Vec::new();
-    for (kind, blob) in rows {
-        if kind == "snapshot" {
-            snapshot = Some(blob);
-            deltas.clear();
-        } else if snapshot.is_some() {
-            deltas.push(blob);
-        }
-    }
-    snapshot.map(|snapshot| Publication { snapshot, deltas })
-}
-
 fn blob_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<SignedBlob> {
     Ok(SignedBlob {
         seq: row.get(first)?,
@@ -351,44 +383,6 @@ fn blob_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<SignedBlob> {
         bytes: row.get(first + 2)?,
         signature: row.get(first + 3)?,
     })
-}
-
-/// Checks that a delta can follow the publication whose latest sequence number and
-/// snapshot sequence number are given.
-fn check_delta(
-    whose: &str,
-    delta: &SignedBlob,
-    snapshot_seq: Option<u64>,
-    last_seq: Option<u64>,
-) -> StoreResult<()> {
-    match (snapshot_seq, last_seq) {
-        (None, _) => Err(StoreError::Conflict(format!(
-            "{whose}: delta {} has no snapshot before it",
-            delta.seq
-        ))),
-        (Some(_), Some(last)) if delta.seq <= last => Err(StoreError::Conflict(format!(
-            "{whose}: delta {} is not after the last publication {last}",
-            delta.seq
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// The row of `peer` for the period that contains UTC day `day`, made empty if new.
-fn statistics_row(
-    rows: &mut BTreeMap<(i64, String), StatisticsRow>,
-    period: Period,
-    peer: String,
-    day: i64,
-) -> StoreResult<&mut StatisticsRow> {
-    let start = period_start_ms(period, day)?;
-    Ok(rows.entry((start, peer.clone())).or_insert(StatisticsRow {
-        peer,
-        period_start_ms: start,
-        hits: 0,
-        outgoing: FollowUpCounts::default(),
-        incoming: FollowUpCounts::default(),
-    }))
 }
 
 impl Store for SqliteStore {
@@ -1027,8 +1021,11 @@ impl Store for SqliteStore {
     }
 
     fn append_audit(&self, audit: &[AuditEvent]) -> StoreResult<()> {
-        let now = now_ms();
-        self.write(|tx| append_events(tx, audit, now))
+        // Concurrent callers share one transaction and its fsync; each returns once the
+        // transaction holding its events committed (see `group_commit`).
+        self.audit_appends.submit(audit, |events| {
+            self.write(|tx| append_events(tx, events, now_ms()))
+        })
     }
 
     fn audit_events(&self, from: u64, to: u64) -> StoreResult<Vec<StoredAuditEvent>> {
@@ -1055,6 +1052,215 @@ impl Store for SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(events)
         })
+    }
+
+    fn list_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
+        let mut sql =
+            String::from("SELECT seq, at_ms, kind, actor, detail FROM audit_events WHERE seq >= ?");
+        let mut values = vec![Value::Integer(
+            i64::try_from(query.from_seq).unwrap_or(i64::MAX),
+        )];
+        if let Some(to) = query.to_seq {
+            sql.push_str(" AND seq < ?");
+            values.push(Value::Integer(i64::try_from(to).unwrap_or(i64::MAX)));
+        }
+        if let Some(since) = query.since_ms {
+            sql.push_str(" AND at_ms >= ?");
+            values.push(Value::Integer(since));
+        }
+        if let Some(until) = query.until_ms {
+            sql.push_str(" AND at_ms < ?");
+            values.push(Value::Integer(until));
+        }
+        if let Some(kind) = &query.kind {
+            sql.push_str(" AND kind = ?");
+            values.push(Value::Text(kind.clone()));
+        }
+        if let Some(actor) = &query.actor {
+            sql.push_str(" AND actor = ?");
+            values.push(Value::Text(actor.clone()));
+        }
+        if let Some(case) = &query.case_reference {
+            // `detail` is always JSON written by the node; json_valid keeps a row that is
+            // not from failing the whole query.
+            sql.push_str(
+                " AND json_valid(detail) AND json_extract(detail, '$.case_reference') = ?",
+            );
+            values.push(Value::Text(case.clone()));
+        }
+        sql.push_str(" ORDER BY seq LIMIT ?");
+        values.push(Value::Integer(
+            i64::try_from(query.limit).unwrap_or(i64::MAX),
+        ));
+        self.query_rows(&sql, values, audit_event_from_row)
+    }
+
+    fn audit_len(&self) -> StoreResult<u64> {
+        self.read(|conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT coalesce(max(seq), 0) FROM audit_events")?
+                .query_row([], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn put_audit_nodes(&self, nodes: &[AuditNode]) -> StoreResult<()> {
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (level, idx) DO NOTHING",
+            )?;
+            let mut get =
+                tx.prepare_cached("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2")?;
+            for n in nodes {
+                let idx = i64::try_from(n.index).map_err(|_| {
+                    StoreError::Conflict(format!("node index {} too large", n.index))
+                })?;
+                if insert.execute(params![n.level, idx, &n.hash[..]])? == 0 {
+                    let stored: Vec<u8> = get.query_row(params![n.level, idx], |r| r.get(0))?;
+                    if stored[..] != n.hash[..] {
+                        return Err(StoreError::Conflict(format!(
+                            "audit tree node ({}, {}) is stored with another hash: the log's \
+                             entries under it were changed",
+                            n.level, n.index
+                        )));
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn audit_nodes(&self, keys: &[(u8, u64)]) -> StoreResult<Vec<Option<[u8; 32]>>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2")?;
+            keys.iter()
+                .map(|&(level, index)| {
+                    let Ok(idx) = i64::try_from(index) else {
+                        return Ok(None);
+                    };
+                    let bytes: Option<Vec<u8>> = stmt
+                        .query_row(params![level, idx], |r| r.get(0))
+                        .optional()?;
+                    bytes.map(|b| hash32(&b, "audit node")).transpose()
+                })
+                .collect()
+        })
+    }
+
+    fn audit_tree_size(&self) -> StoreResult<u64> {
+        self.read(|conn| {
+            let n: i64 = conn
+                .prepare_cached(
+                    "SELECT coalesce(max(idx) + 1, 0) FROM audit_nodes WHERE level = 0",
+                )?
+                .query_row([], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn save_tree_head(&self, head: &StoredTreeHead) -> StoreResult<()> {
+        let size = i64::try_from(head.size)
+            .map_err(|_| StoreError::Conflict(format!("tree size {} too large", head.size)))?;
+        self.write(|tx| {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO tree_heads (log_id, size, root, timestamp_ms, signature) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (log_id, size) DO NOTHING",
+                )?
+                .execute(params![
+                    head.log_id,
+                    size,
+                    &head.root[..],
+                    head.timestamp_ms,
+                    &head.signature[..]
+                ])?;
+            if inserted == 0 {
+                let stored = tx
+                    .prepare_cached(&format!(
+                        "SELECT {HEAD_COLUMNS} FROM tree_heads WHERE log_id = ?1 AND size = ?2"
+                    ))?
+                    .query_row(params![head.log_id, size], |r| Ok(tree_head_from_row(r)))??;
+                if stored != *head {
+                    return Err(StoreError::Conflict(format!(
+                        "another tree head of log {} at size {} is stored",
+                        head.log_id, head.size
+                    )));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn tree_heads(
+        &self,
+        log_id: &str,
+        from_size: u64,
+        to_size: u64,
+    ) -> StoreResult<Vec<StoredTreeHead>> {
+        let from = i64::try_from(from_size).unwrap_or(i64::MAX);
+        let to = i64::try_from(to_size).unwrap_or(i64::MAX);
+        self.query_rows(
+            &format!(
+                "SELECT {HEAD_COLUMNS} FROM tree_heads \
+                 WHERE log_id = ?1 AND size >= ?2 AND size <= ?3 ORDER BY size"
+            ),
+            vec![
+                Value::Text(log_id.to_owned()),
+                Value::Integer(from),
+                Value::Integer(to),
+            ],
+            tree_head_from_row,
+        )
+    }
+
+    fn latest_tree_head(&self, log_id: &str) -> StoreResult<Option<StoredTreeHead>> {
+        Ok(self
+            .query_rows(
+                &format!(
+                    "SELECT {HEAD_COLUMNS} FROM tree_heads WHERE log_id = ?1 \
+                     ORDER BY size DESC LIMIT 1"
+                ),
+                vec![Value::Text(log_id.to_owned())],
+                tree_head_from_row,
+            )?
+            .pop())
+    }
+
+    fn save_countersignature(&self, c: &StoredCountersignature) -> StoreResult<()> {
+        let size = i64::try_from(c.size)
+            .map_err(|_| StoreError::Conflict(format!("tree size {} too large", c.size)))?;
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO countersignatures (size, witness, signature) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (size, witness) DO NOTHING",
+            )?
+            .execute(params![size, c.witness, &c.signature[..]])?;
+            Ok(())
+        })
+    }
+
+    fn countersignatures(
+        &self,
+        from_size: u64,
+        to_size: u64,
+    ) -> StoreResult<Vec<StoredCountersignature>> {
+        let from = i64::try_from(from_size).unwrap_or(i64::MAX);
+        let to = i64::try_from(to_size).unwrap_or(i64::MAX);
+        self.query_rows(
+            "SELECT size, witness, signature FROM countersignatures \
+             WHERE size >= ?1 AND size <= ?2 ORDER BY size, witness",
+            vec![Value::Integer(from), Value::Integer(to)],
+            |r| {
+                let sig: Vec<u8> = r.get(2)?;
+                Ok(StoredCountersignature {
+                    size: r.get::<_, i64>(0)?.max(0) as u64,
+                    witness: r.get(1)?,
+                    signature: sig64(&sig, "countersignature")?,
+                })
+            },
+        )
     }
 
     fn meta(&self, key: &str) -> StoreResult<Option<String>> {

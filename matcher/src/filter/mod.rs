@@ -123,6 +123,23 @@ impl Filter {
         });
     }
 
+    /// Adds many tokens without recording a delta (building a filter from scratch),
+    /// prefetching the blocks of the token `PREFETCH_DISTANCE` places ahead as
+    /// [`Filter::contains_many`] does: on a filter larger than the cache, one by one
+    /// [`Filter::insert`] waits for each block in turn.
+    pub fn insert_many(&mut self, tokens: &[Token]) {
+        let bpt = usize::from(self.params.blocks_per_token());
+        let n = self.params.num_blocks();
+        for (i, token) in tokens.iter().enumerate() {
+            if let Some(ahead) = tokens.get(i + PREFETCH_DISTANCE) {
+                for j in 0..bpt {
+                    prefetch(&self.blocks[block_index(ahead.as_bytes(), j, n)]);
+                }
+            }
+            self.insert(token);
+        }
+    }
+
     /// Adds tokens and returns the delta a peer needs to follow: exactly the bits that were
     /// not set before, and the number of tokens added.
     pub fn insert_batch(&mut self, tokens: &[Token]) -> Delta {

@@ -18,7 +18,7 @@ use crate::store::{StoreError, StoreResult};
 pub(super) const APPLICATION_ID: i64 = 0x4649_5531;
 
 /// The migration scripts, oldest first. The schema version of a file is how many have run.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The newest schema version this binary knows.
 pub(super) fn supported_version() -> i64 {
@@ -145,6 +145,45 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+"#;
+
+/// Version 2: the verifiable audit log.
+///
+/// - `audit_nodes`: the Merkle tree over `audit_events`, derived from the rows (level 0 holds
+///   the leaf hashes, level `j` the roots of perfect subtrees of `2^j` leaves). Append-only.
+/// - `tree_heads`: signed tree heads, this node's own and the peers' it countersigned as a
+///   witness, one per (log, size).
+/// - `countersignatures`: witnesses' signatures on this node's own heads.
+/// - `audit_events_kind`: the auditor's "events of this kind" query.
+const V2: &str = r#"
+CREATE TABLE audit_nodes (
+    level INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TRIGGER audit_nodes_no_update BEFORE UPDATE ON audit_nodes
+BEGIN
+    SELECT RAISE(ABORT, 'audit nodes are append-only');
+END;
+
+CREATE TABLE tree_heads (
+    log_id       TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    root         BLOB    NOT NULL CHECK (length(root) = 32),
+    timestamp_ms INTEGER NOT NULL,
+    signature    BLOB    NOT NULL CHECK (length(signature) = 64),
+    PRIMARY KEY (log_id, size)
+) WITHOUT ROWID;
+
+CREATE TABLE countersignatures (
+    size      INTEGER NOT NULL,
+    witness   TEXT    NOT NULL,
+    signature BLOB    NOT NULL CHECK (length(signature) = 64),
+    PRIMARY KEY (size, witness)
+) WITHOUT ROWID;
+
+CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 "#;
 
 /// Brings the file to the newest schema, or refuses it.

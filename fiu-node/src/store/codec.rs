@@ -1,4 +1,5 @@
-//! How the store's values are written to and read from SQLite columns.
+//! How the store's values are written to and read from database columns, and the folding of
+//! rows into publications and statistics: the same for every backend.
 //!
 //! Every decoder treats the column as untrusted (a file edited by hand, a newer schema) and
 //! returns [`StoreError::Corrupt`] naming what it could not read, never panics.
@@ -9,7 +10,12 @@ use matcher::hits::KeyedToken;
 use matcher::keys::{KeyKind, Strength};
 use matcher::token::TOKEN_LEN;
 
-use crate::store::{Direction, FollowUpState, Period, StoreError, StoreResult};
+use std::collections::BTreeMap;
+
+use crate::store::{
+    Direction, FollowUpCounts, FollowUpState, Period, Publication, SignedBlob, StatisticsRow,
+    StoreError, StoreResult,
+};
 
 /// Bytes of one token in a token list column: 2-byte kind code (big-endian) and the token.
 const KEYED_TOKEN_LEN: usize = 2 + TOKEN_LEN;
@@ -191,6 +197,73 @@ pub(super) fn period_start_ms(period: Period, day: i64) -> StoreResult<i64> {
         .and_time(chrono::NaiveTime::MIN)
         .and_utc()
         .timestamp_millis())
+}
+
+/// A fixed-length value (hash, signature) read from a byte column; `what` names it in the
+/// error.
+pub(super) fn fixed_bytes<const N: usize>(bytes: &[u8], what: &str) -> StoreResult<[u8; N]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not {N}", bytes.len())))
+}
+
+/// A publication sequence number as a column value (sequence numbers stay below 2^63).
+pub(super) fn seq_value(seq: u64) -> StoreResult<i64> {
+    i64::try_from(seq)
+        .map_err(|_| StoreError::Conflict(format!("sequence number {seq} is too large")))
+}
+
+/// Rows of a publication table, `(kind, blob)` ordered by seq, made into a publication.
+pub(super) fn publication_of(rows: Vec<(String, SignedBlob)>) -> Option<Publication> {
+    let mut snapshot: Option<SignedBlob> = None;
+    let mut deltas = Vec::new();
+    for (kind, blob) in rows {
+        if kind == "snapshot" {
+            snapshot = Some(blob);
+            deltas.clear();
+        } else if snapshot.is_some() {
+            deltas.push(blob);
+        }
+    }
+    snapshot.map(|snapshot| Publication { snapshot, deltas })
+}
+
+/// Checks that a delta can follow the publication whose latest sequence number and
+/// snapshot sequence number are given.
+pub(super) fn check_delta(
+    whose: &str,
+    delta: &SignedBlob,
+    snapshot_seq: Option<u64>,
+    last_seq: Option<u64>,
+) -> StoreResult<()> {
+    match (snapshot_seq, last_seq) {
+        (None, _) => Err(StoreError::Conflict(format!(
+            "{whose}: delta {} has no snapshot before it",
+            delta.seq
+        ))),
+        (Some(_), Some(last)) if delta.seq <= last => Err(StoreError::Conflict(format!(
+            "{whose}: delta {} is not after the last publication {last}",
+            delta.seq
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The row of `peer` for the period that contains UTC day `day`, made empty if new.
+pub(super) fn statistics_row(
+    rows: &mut BTreeMap<(i64, String), StatisticsRow>,
+    period: Period,
+    peer: String,
+    day: i64,
+) -> StoreResult<&mut StatisticsRow> {
+    let start = period_start_ms(period, day)?;
+    Ok(rows.entry((start, peer.clone())).or_insert(StatisticsRow {
+        peer,
+        period_start_ms: start,
+        hits: 0,
+        outgoing: FollowUpCounts::default(),
+        incoming: FollowUpCounts::default(),
+    }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,299 @@
+//! Which local subjects a peer's filter delta can have turned into hits.
+//!
+//! A blocked Bloom filter sets every bit of a token inside the token's (one or two) 512-bit
+//! blocks, so a delta can only change the answer for local tokens that live in a block the
+//! delta touched. Without an index, finding those tokens means testing every local token
+//! (about 10 million at a million subjects) on every delta; with it, a delta costs in
+//! proportion to the blocks it touched.
+//!
+//! The index is an inverted list, block → local subjects, laid out as one offsets array and
+//! one slots array (compressed sparse rows: 4 bytes per token-block, no per-block
+//! allocation). It depends on the peer filter's geometry (block count and blocks per token),
+//! so one is built, lazily, per geometry in use; a network whose members share parameters
+//! (the normal case) has exactly one.
+//!
+//! Staleness is allowed in one direction only: the index may name subjects that no longer
+//! have a token in a block (they are probed and simply do not hit), but it must never miss
+//! one. Subjects upserted after the build are therefore kept in an overlay that every query
+//! tests directly; deletions need nothing. When the overlay grows past an eighth of the
+//! indexed subjects, the next query rebuilds.
+
+use std::collections::{HashMap, HashSet};
+
+use matcher::Token;
+use matcher::filter::FilterParams;
+use matcher::hits::KeyedToken;
+
+/// Overlay size below which a rebuild is never worth it (testing this many subjects' tokens
+/// directly takes well under a millisecond).
+const MIN_OVERLAY_FOR_REBUILD: usize = 4096;
+
+/// Bits in one filter block; a delta position `p` is in block `p / BLOCK_BITS`.
+pub const BLOCK_BITS: u64 = 512;
+
+/// The geometry an index is valid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Geometry {
+    num_blocks: u32,
+    blocks_per_token: u8,
+}
+
+impl From<FilterParams> for Geometry {
+    fn from(p: FilterParams) -> Self {
+        Geometry {
+            num_blocks: p.num_blocks(),
+            blocks_per_token: p.blocks_per_token(),
+        }
+    }
+}
+
+/// One built index: subjects in block `b` are `refs[slots[offsets[b]..offsets[b + 1]]]`.
+#[derive(Debug)]
+struct Built {
+    offsets: Vec<u32>,
+    slots: Vec<u32>,
+    refs: Vec<Box<str>>,
+    /// Subjects upserted since the build (their tokens may not be in `slots`).
+    overlay: HashSet<String>,
+}
+
+/// Block → local subject indexes, one per filter geometry in use. See the module docs.
+#[derive(Debug, Default)]
+pub struct BlockIndexes {
+    built: HashMap<Geometry, Built>,
+}
+
+impl BlockIndexes {
+    /// No index yet; each is built at its first query.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Notes that these subjects were inserted or changed after the indexes were built.
+    pub fn note_changed<'a>(&mut self, refs: impl IntoIterator<Item = &'a str>) {
+        if self.built.is_empty() {
+            return;
+        }
+        for r in refs {
+            for b in self.built.values_mut() {
+                b.overlay.insert(r.to_owned());
+            }
+        }
+    }
+
+    /// Bytes held by the indexes (for the scale benchmark and the operator's sizing).
+    pub fn heap_bytes(&self) -> usize {
+        self.built
+            .values()
+            .map(|b| {
+                b.offsets.len() * 4
+                    + b.slots.len() * 4
+                    + b.refs.iter().map(|r| r.len() + 16).sum::<usize>()
+                    + b.overlay.iter().map(|r| r.len() + 32).sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// The local references of every subject in `local` with a token in one of `blocks`
+    /// (block numbers under `params`, any order, duplicates allowed) for which `positive`
+    /// (the peer filter after the change) says yes: the only subjects a change of those
+    /// blocks can have turned into hits, since a token that tests positive now and did not
+    /// before has a bit in a changed block. May name a few more (see the module docs), never
+    /// fewer. Builds or rebuilds the index for `params` first when needed. `tokens` gives a
+    /// subject's tokens.
+    ///
+    /// Testing `positive` here matters: a block holds the tokens of a few dozen subjects, so
+    /// a delta of a hundred subjects touches blocks holding half of a 100 000-subject
+    /// population, nearly all of which still test negative.
+    pub fn candidates<S>(
+        &mut self,
+        params: FilterParams,
+        blocks: &[u64],
+        local: &HashMap<String, S>,
+        tokens: impl Fn(&S) -> &[KeyedToken],
+        positive: impl Fn(&Token) -> bool,
+    ) -> Vec<String> {
+        if blocks.is_empty() || local.is_empty() {
+            return Vec::new();
+        }
+        let mut touched: Vec<u64> = blocks.to_vec();
+        touched.sort_unstable();
+        touched.dedup();
+        let could_hit = |s: &S| {
+            tokens(s).iter().any(|t| {
+                params
+                    .blocks_of(&t.token)
+                    .iter()
+                    .any(|b| touched.binary_search(b).is_ok())
+                    && positive(&t.token)
+            })
+        };
+        let geometry = Geometry::from(params);
+        let stale = self
+            .built
+            .get(&geometry)
+            .is_none_or(|b| b.overlay.len() > MIN_OVERLAY_FOR_REBUILD.max(b.refs.len() / 8));
+        if stale {
+            self.built.insert(geometry, build(params, local, &tokens));
+        }
+        let Some(built) = self.built.get(&geometry) else {
+            return Vec::new();
+        };
+        let mut slots: Vec<u32> = Vec::new();
+        for &block in blocks {
+            let b = block as usize;
+            if let (Some(&from), Some(&to)) = (built.offsets.get(b), built.offsets.get(b + 1)) {
+                slots.extend_from_slice(&built.slots[from as usize..to as usize]);
+            }
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let mut out: Vec<String> = slots
+            .into_iter()
+            .filter_map(|s| built.refs.get(s as usize))
+            .filter(|r| !built.overlay.contains(&***r))
+            .filter(|r| local.get(&***r).is_some_and(&could_hit))
+            .map(|r| r.to_string())
+            .collect();
+        for r in &built.overlay {
+            if local.get(r).is_some_and(&could_hit) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Two passes over the local subjects (count per block, then fill): no per-block allocation.
+fn build<S>(
+    params: FilterParams,
+    local: &HashMap<String, S>,
+    tokens: &impl Fn(&S) -> &[KeyedToken],
+) -> Built {
+    let n = params.num_blocks() as usize;
+    let mut offsets = vec![0u32; n + 1];
+    let each_block = |s: &S, f: &mut dyn FnMut(usize)| {
+        for t in tokens(s) {
+            let [a, b] = params.blocks_of(&t.token);
+            f(a as usize);
+            if b != a {
+                f(b as usize);
+            }
+        }
+    };
+    for s in local.values() {
+        each_block(s, &mut |b| offsets[b + 1] += 1);
+    }
+    for i in 1..=n {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut next = offsets.clone();
+    let mut slots = vec![0u32; offsets[n] as usize];
+    let mut refs = Vec::with_capacity(local.len());
+    // The map is not changed between the two passes (the caller holds it borrowed), so it
+    // iterates in the same order both times.
+    for (slot, (r, s)) in local.iter().enumerate() {
+        refs.push(r.as_str().into());
+        each_block(s, &mut |b| {
+            slots[next[b] as usize] = slot as u32;
+            next[b] += 1;
+        });
+    }
+    Built {
+        offsets,
+        slots,
+        refs,
+        overlay: HashSet::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matcher::{KeyKind, Token};
+
+    fn token(i: u64) -> KeyedToken {
+        let h = blake3::hash(&i.to_le_bytes());
+        KeyedToken {
+            kind: KeyKind::ALL[0],
+            token: Token::from_bytes(*h.as_bytes()),
+        }
+    }
+
+    /// Odd-numbered tokens test positive.
+    fn positive(t: &Token) -> bool {
+        t.as_bytes()[31] % 2 == 1
+    }
+
+    fn brute(
+        params: FilterParams,
+        blocks: &[u64],
+        local: &HashMap<String, Vec<KeyedToken>>,
+    ) -> Vec<String> {
+        let set: HashSet<u64> = blocks.iter().copied().collect();
+        let mut out: Vec<String> = local
+            .iter()
+            .filter(|(_, ts)| {
+                ts.iter().any(|t| {
+                    params.blocks_of(&t.token).iter().any(|b| set.contains(b)) && positive(&t.token)
+                })
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn names_exactly_the_subjects_in_the_touched_blocks_through_changes() {
+        let params = FilterParams::for_capacity(2_000, 1e-6).expect("params");
+        let mut local: HashMap<String, Vec<KeyedToken>> = (0..500u64)
+            .map(|i| (format!("S{i}"), (0..4).map(|j| token(i * 10 + j)).collect()))
+            .collect();
+        let mut index = BlockIndexes::new();
+        let blocks: Vec<u64> = (0..u64::from(params.num_blocks())).step_by(7).collect();
+        let mut got = index.candidates(params, &blocks, &local, |s| s.as_slice(), positive);
+        got.sort();
+        assert_eq!(got, brute(params, &blocks, &local));
+        assert!(!got.is_empty() && got.len() < local.len());
+
+        // A changed subject and a new one are found through the overlay; a deleted one may
+        // still be named (harmless) but every present one must be.
+        local.insert("S1".into(), vec![token(9_000_001)]);
+        let new: Vec<KeyedToken> = (9_100_000..)
+            .map(token)
+            .filter(|t| positive(&t.token))
+            .take(3)
+            .collect();
+        let one = params.blocks_of(&new[1].token);
+        local.insert("NEW".into(), new);
+        local.remove("S2");
+        index.note_changed(["S1", "NEW"]);
+        let all: Vec<u64> = (0..u64::from(params.num_blocks())).collect();
+        let mut got = index.candidates(params, &all, &local, |s| s.as_slice(), positive);
+        got.sort();
+        got.retain(|r| local.contains_key(r));
+        assert_eq!(got, brute(params, &all, &local));
+        let got = index.candidates(params, &one, &local, |s| s.as_slice(), positive);
+        assert!(got.contains(&"NEW".to_string()));
+        assert!(
+            !got.contains(&"S1".to_string())
+                || brute(params, &one, &local).contains(&"S1".to_string())
+        );
+    }
+
+    #[test]
+    fn a_second_geometry_gets_its_own_index() {
+        let local: HashMap<String, Vec<KeyedToken>> = (0..300u64)
+            .map(|i| (format!("S{i}"), vec![token(i)]))
+            .collect();
+        let mut index = BlockIndexes::new();
+        for capacity in [1_000, 50_000] {
+            let params = FilterParams::for_capacity(capacity, 1e-6).expect("params");
+            let blocks: Vec<u64> = (0..u64::from(params.num_blocks())).step_by(3).collect();
+            let mut got = index.candidates(params, &blocks, &local, |s| s.as_slice(), positive);
+            got.sort();
+            assert_eq!(got, brute(params, &blocks, &local), "capacity {capacity}");
+        }
+    }
+}
