@@ -693,18 +693,32 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     }
 
     if options.keep_running {
-        say.line("Nodes keep running. Try, in another terminal:");
+        say.line("Nodes keep running. Try, in another terminal (mutual TLS: the certificate");
+        say.line("names the caller and its role):");
+        let ca = dir.join(pki::NETWORK_CA_CERT);
+        say.line(format!("  export FIU_CA={}", ca.display()));
+        let as_user = |i: usize, user: &str| {
+            let (cert, key) = pki::user_files(&dir.join(MEMBERS[i]), user);
+            format!(
+                "fiu-node --node {} --server-name {} --cert {} --key {}",
+                nodes[i].endpoint(),
+                MEMBERS[i],
+                cert.display(),
+                key.display()
+            )
+        };
+        say.line(format!("  {} hits", as_user(0, "demo-investigator")));
         say.line(format!(
-            "  fiu-node hits --node {} --user alice",
-            nodes[0].endpoint()
+            "  {} hits --watch",
+            as_user(1, "demo-investigator")
         ));
         say.line(format!(
-            "  fiu-node hits --node {} --user alice --watch",
-            nodes[1].endpoint()
+            "  {} lookup --case C-1 --purpose test --given Aleksandr --family Pushkin --dob 1979-06-26",
+            as_user(2, "demo-investigator")
         ));
         say.line(format!(
-            "  fiu-node lookup --node {} --user alice --case C-1 --purpose test --given Aleksandr --family Pushkin --dob 1979-06-26",
-            nodes[2].endpoint()
+            "  {} audit export --sign-now --out log.jsonl",
+            as_user(0, "demo-auditor")
         ));
         say.line("Press Ctrl-C to stop.");
         let _ = tokio::signal::ctrl_c().await;
