@@ -102,7 +102,10 @@ pub fn report(part: &str, subjects: usize, fields: serde_json::Value) {
         }
     }
     println!("{line}");
-    let path = std::env::var("SCALE_OUT").unwrap_or_else(|_| "target/scale-results.jsonl".into());
+    let path = std::env::var("SCALE_OUT").map_or_else(
+        |_| target_dir().join("scale-results.jsonl"),
+        std::path::PathBuf::from,
+    );
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -110,6 +113,15 @@ pub fn report(part: &str, subjects: usize, fields: serde_json::Value) {
     {
         let _ = writeln!(f, "{line}");
     }
+}
+
+/// The workspace's target directory (cargo runs benchmarks from the package's directory):
+/// the token files, the results and the benchmark nodes' files go there.
+pub fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    )
 }
 
 /// Subjects per chunk of the token file: one chunk is what a probing round holds.
@@ -212,7 +224,7 @@ pub fn tokeniser() -> Tokeniser {
 /// (`target/scale-tokens-N.bin` with its counts beside it; delete them to measure the
 /// preparation again).
 fn local_tokens(n: usize, threads: usize) -> TokenFile {
-    let path = std::path::PathBuf::from(format!("target/scale-tokens-{n}.bin"));
+    let path = target_dir().join(format!("scale-tokens-{n}.bin"));
     let counts = path.with_extension("counts");
     if let Some((tokens, strong)) = std::fs::read_to_string(&counts).ok().and_then(|s| {
         let mut it = s.split_whitespace().filter_map(|v| v.parse::<u64>().ok());
