@@ -102,8 +102,8 @@ fn default_identity_file() -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSection {
-    /// File with the 32-byte network secret in hex (until the key ceremony delivers it
-    /// wrapped); relative paths are under `data_dir`.
+    /// File with the 32-byte network secret in hex, as `fiu-node keys unwrap` writes it
+    /// from the key ceremony's sealed box; relative paths are under `data_dir`.
     pub secret_file: PathBuf,
     /// The current epoch.
     pub epoch: u64,

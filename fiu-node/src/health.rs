@@ -195,8 +195,22 @@ impl Monitor {
                     .await;
             }
 
+            // Wake for the peers, for the next storage check, and just after a check in
+            // flight passes its deadline (so a hung store is reported even when the check
+            // takes longer than the peer interval), whichever comes first.
+            let now = Instant::now();
+            let mut wake = now + PEER_CHECK_INTERVAL;
+            match &check {
+                Some(c) => {
+                    let deadline = c.started + self.timeout + Duration::from_millis(1);
+                    if deadline > now {
+                        wake = wake.min(deadline);
+                    }
+                }
+                None => wake = wake.min(next_check.max(now)),
+            }
             tokio::select! {
-                _ = tokio::time::sleep(PEER_CHECK_INTERVAL) => {}
+                _ = tokio::time::sleep_until(wake.into()) => {}
                 _ = shutdown.wait_for(|s| *s) => return,
             }
         }
@@ -269,7 +283,7 @@ mod tests {
             ANSWERS => Ok(()),
             FAILS => Err("disk I/O error".into()),
             _ => {
-                std::thread::sleep(Duration::from_millis(500));
+                std::thread::sleep(Duration::from_secs(2));
                 Ok(())
             }
         });

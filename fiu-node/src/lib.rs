@@ -1,4 +1,7 @@
-//! The FIU node (being written: see the node issue).
+//! The FIU node: gRPC services (ingest, peering, investigator, audit) over mutual TLS, the
+//! engine that tokenises, publishes and probes filters, storage (SQLite or PostgreSQL), the
+//! signed audit log, key ceremony and epoch rotation, quotas, metrics and health, and the
+//! `fiu-node` CLI. docs/ARCHITECTURE.md maps the modules.
 
 pub mod audit_log;
 pub mod auth;

@@ -7,8 +7,8 @@
 //! when several node processes share it (what the engine allows today: docs/OPERATIONS.md).
 //!
 //! Every mutating method takes the audit events that describe it and writes them in the same
-//! transaction, so an action is never stored without its audit entry (the signed Merkle log
-//! of the audit issue builds on the `audit_events` rows).
+//! transaction, so an action is never stored without its audit entry (the rows are the leaves
+//! of the signed Merkle log, `crate::audit_log`).
 //!
 //! What is stored: the FIU's subjects (raw data; local only), their tokens per epoch with an
 //! index for exact look-up (follow-up resolution), the node's own published filter (last
