@@ -1000,8 +1000,10 @@ impl Engine {
         }
     }
 
+    /// Records `found` in one store call (one transaction where the store can), then counts
+    /// and announces the new ones.
     fn record_hits(&self, found: Vec<NewHit>) -> Result<usize, EngineError> {
-        let mut new = 0;
+        let mut batch = Vec::with_capacity(found.len());
         for hit in found {
             let audit = event(
                 "hit.recorded",
@@ -1015,13 +1017,44 @@ impl Engine {
                     "confidence": hit.confidence,
                 }),
             );
-            if let Some(stored) = self.store.record_hit(&hit, &[audit])? {
-                new += 1;
-                self.metrics.hit_recorded(&hit.peer, hit.strength);
-                let _ = self.hits_tx.send(stored);
-            }
+            batch.push((hit, vec![audit]));
         }
-        Ok(new)
+        let recorded = match self.store.record_hits(&batch) {
+            Ok(recorded) => recorded,
+            // The batch is all or nothing; one hit can fail alone (its subject was deleted
+            // meanwhile), so record the hits one by one rather than lose the others, and
+            // report the first failure after trying them all.
+            Err(_) => {
+                let mut recorded = Vec::with_capacity(batch.len());
+                let mut first_error = None;
+                for (hit, audit) in &batch {
+                    match self.store.record_hit(hit, audit) {
+                        Ok(r) => recorded.push(r),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                let new = self.announce_hits(recorded);
+                return match first_error {
+                    Some(e) => Err(e.into()),
+                    None => Ok(new),
+                };
+            }
+        };
+        Ok(self.announce_hits(recorded))
+    }
+
+    /// Counts, measures and broadcasts the newly stored hits among `recorded`.
+    fn announce_hits(&self, recorded: Vec<Option<StoredHit>>) -> usize {
+        let mut new = 0;
+        for stored in recorded.into_iter().flatten() {
+            new += 1;
+            self.metrics
+                .hit_recorded(&stored.hit.peer, stored.hit.strength);
+            let _ = self.hits_tx.send(stored);
+        }
+        new
     }
 
     fn check_peer(&self, peer: &str) -> Result<&PublicKey, EngineError> {

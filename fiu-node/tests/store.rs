@@ -789,6 +789,68 @@ fn record_hit_deduplicates_across_reopen<B: Backend>(b: &B) {
     );
 }
 
+fn record_hits_stores_a_batch_like_one_by_one_or_nothing<B: Backend>(b: &B) {
+    let place = b.place();
+    let store = b.store(&place);
+    three_subjects(&store);
+    let known = store
+        .record_hit(&hit("A", "fiu-b", &[KeyKind::Iban], 0.9, 1_000), &[])
+        .unwrap()
+        .expect("new");
+    let before = audit_count(&store);
+    let batch = vec![
+        // A replay of a stored hit: not new, no audit event.
+        (
+            hit("A", "fiu-b", &[KeyKind::Iban], 0.9, 2_000),
+            vec![ev("hit.recorded")],
+        ),
+        (
+            hit("B", "fiu-b", &[KeyKind::Iban], 0.9, 2_000),
+            vec![ev("hit.recorded")],
+        ),
+        (
+            hit("C", "fiu-c", &[KeyKind::Email], 0.8, 2_000),
+            vec![ev("hit.recorded")],
+        ),
+    ];
+    let out = store.record_hits(&batch).unwrap();
+    assert_eq!(out.len(), 3, "one result per hit, in order");
+    assert_eq!(out[0], None);
+    let (b_hit, c_hit) = (out[1].clone().expect("new"), out[2].clone().expect("new"));
+    assert_eq!(b_hit.hit.local_ref, "B");
+    assert_eq!(c_hit.hit.local_ref, "C");
+    assert!(known.id < b_hit.id && b_hit.id < c_hit.id);
+    assert_eq!(
+        audit_count(&store),
+        before + 2,
+        "the two new hits are audited"
+    );
+    assert_eq!(store.hit(known.id).unwrap().unwrap().hit.at_ms, 2_000);
+
+    // A batch with a hit on a subject that is not stored fails, and stores none of its hits.
+    let before = audit_count(&store);
+    let bad = vec![
+        (
+            hit("A", "fiu-c", &[KeyKind::Iban], 0.9, 3_000),
+            vec![ev("hit.recorded")],
+        ),
+        (
+            hit("NOT-STORED", "fiu-c", &[KeyKind::Iban], 0.9, 3_000),
+            vec![ev("hit.recorded")],
+        ),
+    ];
+    assert!(store.record_hits(&bad).is_err());
+    assert_eq!(audit_count(&store), before);
+    let all = store
+        .list_hits(&HitQuery {
+            limit: 100,
+            ..HitQuery::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(store.record_hits(&[]).unwrap().is_empty());
+}
+
 fn list_hits_filters_and_pages<B: Backend>(b: &B) {
     let place = b.place();
     let store = b.store(&place);
@@ -1883,6 +1945,7 @@ store_tests!(
     own_publication_keeps_the_last_snapshot_and_the_deltas_after_it,
     peer_publications_are_kept_per_peer_and_dropped_on_request,
     record_hit_deduplicates_across_reopen,
+    record_hits_stores_a_batch_like_one_by_one_or_nothing,
     list_hits_filters_and_pages,
     follow_ups_insert_update_list_and_refuse_duplicates,
     statistics_count_per_peer_and_period,

@@ -450,6 +450,20 @@ pub trait Store: Send + Sync + 'static {
     /// is new or what hit changed; an identical replay writes no audit event.
     fn record_hit(&self, hit: &NewHit, audit: &[AuditEvent]) -> StoreResult<Option<StoredHit>>;
 
+    /// Records several hits, each with its audit events, as [`record_hit`](Self::record_hit)
+    /// does one; the result has one entry per hit, in order. A peer snapshot can find
+    /// thousands of hits at once: a store that can should write them in one transaction (one
+    /// commit instead of thousands); on an error none of them is stored. The default records
+    /// them one by one.
+    fn record_hits(
+        &self,
+        hits: &[(NewHit, Vec<AuditEvent>)],
+    ) -> StoreResult<Vec<Option<StoredHit>>> {
+        hits.iter()
+            .map(|(hit, audit)| self.record_hit(hit, audit))
+            .collect()
+    }
+
     /// One hit by id.
     fn hit(&self, id: i64) -> StoreResult<Option<StoredHit>>;
 

@@ -233,6 +233,73 @@ impl PostgresStore {
     }
 }
 
+/// Records one hit inside the caller's transaction (see `Store::record_hit`).
+async fn record_hit_in(
+    tx: &Transaction<'_>,
+    hit: &NewHit,
+    audit: &[AuditEvent],
+    now: i64,
+) -> StoreResult<Option<StoredHit>> {
+    let kinds = encode_kinds(&hit.kinds);
+    let tokens = encode_tokens(&hit.tokens);
+    let strength = strength_str(hit.strength);
+    let epoch = epoch_value(hit.epoch)?;
+
+    let existing = tx
+        .query_opt(
+            "SELECT id, kinds, strength, confidence, tokens FROM hits \
+                 WHERE local_ref = $1 AND peer = $2 AND epoch = $3",
+            &[&hit.local_ref, &hit.peer, &epoch],
+        )
+        .await?;
+    match existing {
+        None => {
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO hits (local_ref, peer, epoch, kinds, strength, \
+                         confidence, tokens, first_seen_ms, last_seen_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    &[
+                        &hit.local_ref,
+                        &hit.peer,
+                        &epoch,
+                        &kinds,
+                        &strength,
+                        &hit.confidence,
+                        &tokens,
+                        &hit.at_ms,
+                    ],
+                )
+                .await?
+                .try_get(0)?;
+            append_events(tx, audit, now).await?;
+            Ok(Some(StoredHit {
+                id,
+                hit: hit.clone(),
+                first_seen_ms: hit.at_ms,
+            }))
+        }
+        Some(row) => {
+            let id: i64 = row.try_get(0)?;
+            let old_confidence: f64 = row.try_get(3)?;
+            let changed = row.try_get::<_, &str>(1)? != kinds
+                || row.try_get::<_, &str>(2)? != strength
+                || old_confidence.to_bits() != hit.confidence.to_bits()
+                || row.try_get::<_, &[u8]>(4)? != tokens.as_slice();
+            tx.execute(
+                "UPDATE hits SET kinds = $2, strength = $3, confidence = $4, \
+                     tokens = $5, last_seen_ms = greatest(last_seen_ms, $6) WHERE id = $1",
+                &[&id, &kinds, &strength, &hit.confidence, &tokens, &hit.at_ms],
+            )
+            .await?;
+            if changed {
+                append_events(tx, audit, now).await?;
+            }
+            Ok(None)
+        }
+    }
+}
+
 /// Appends `audit` to the log inside the caller's write transaction (which holds the lock
 /// that makes `max(seq) + n` gapless).
 async fn append_events(tx: &Transaction<'_>, audit: &[AuditEvent], at_ms: i64) -> StoreResult<()> {
@@ -975,64 +1042,24 @@ impl Store for PostgresStore {
     /// local subject is not stored is refused by the database (foreign key).
     fn record_hit(&self, hit: &NewHit, audit: &[AuditEvent]) -> StoreResult<Option<StoredHit>> {
         let now = now_ms();
-        let kinds = encode_kinds(&hit.kinds);
-        let tokens = encode_tokens(&hit.tokens);
-        let strength = strength_str(hit.strength);
-        let epoch = epoch_value(hit.epoch)?;
+        self.write(async |tx| record_hit_in(tx, hit, audit, now).await)
+    }
+
+    /// All in one transaction (one commit for a snapshot's thousands of hits).
+    fn record_hits(
+        &self,
+        hits: &[(NewHit, Vec<AuditEvent>)],
+    ) -> StoreResult<Vec<Option<StoredHit>>> {
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
         self.write(async |tx| {
-            let existing = tx
-                .query_opt(
-                    "SELECT id, kinds, strength, confidence, tokens FROM hits \
-                     WHERE local_ref = $1 AND peer = $2 AND epoch = $3",
-                    &[&hit.local_ref, &hit.peer, &epoch],
-                )
-                .await?;
-            match existing {
-                None => {
-                    let id: i64 = tx
-                        .query_one(
-                            "INSERT INTO hits (local_ref, peer, epoch, kinds, strength, \
-                             confidence, tokens, first_seen_ms, last_seen_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-                            &[
-                                &hit.local_ref,
-                                &hit.peer,
-                                &epoch,
-                                &kinds,
-                                &strength,
-                                &hit.confidence,
-                                &tokens,
-                                &hit.at_ms,
-                            ],
-                        )
-                        .await?
-                        .try_get(0)?;
-                    append_events(tx, audit, now).await?;
-                    Ok(Some(StoredHit {
-                        id,
-                        hit: hit.clone(),
-                        first_seen_ms: hit.at_ms,
-                    }))
-                }
-                Some(row) => {
-                    let id: i64 = row.try_get(0)?;
-                    let old_confidence: f64 = row.try_get(3)?;
-                    let changed = row.try_get::<_, &str>(1)? != kinds
-                        || row.try_get::<_, &str>(2)? != strength
-                        || old_confidence.to_bits() != hit.confidence.to_bits()
-                        || row.try_get::<_, &[u8]>(4)? != tokens.as_slice();
-                    tx.execute(
-                        "UPDATE hits SET kinds = $2, strength = $3, confidence = $4, \
-                         tokens = $5, last_seen_ms = greatest(last_seen_ms, $6) WHERE id = $1",
-                        &[&id, &kinds, &strength, &hit.confidence, &tokens, &hit.at_ms],
-                    )
-                    .await?;
-                    if changed {
-                        append_events(tx, audit, now).await?;
-                    }
-                    Ok(None)
-                }
+            let mut out = Vec::with_capacity(hits.len());
+            for (hit, audit) in hits {
+                out.push(record_hit_in(tx, hit, audit, now).await?);
             }
+            Ok(out)
         })
     }
 

@@ -212,6 +212,86 @@ fn configure(conn: &Connection) -> StoreResult<()> {
 
 use crate::clock::now_ms;
 
+/// Records one hit inside the caller's transaction (see `Store::record_hit`): the audit events
+/// are written when the hit is new or when what hit changed (kinds, strength, confidence or
+/// tokens); a replay of an identical hit only moves its last-seen time and writes no audit
+/// event, so restarts do not flood the log. A hit whose local subject is not stored is refused
+/// by the database (foreign key).
+fn record_hit_in(
+    tx: &Connection,
+    hit: &NewHit,
+    audit: &[AuditEvent],
+    now: i64,
+) -> StoreResult<Option<StoredHit>> {
+    let kinds = encode_kinds(&hit.kinds);
+    let tokens = encode_tokens(&hit.tokens);
+    let strength = strength_str(hit.strength);
+
+    let existing = tx
+        .prepare_cached(
+            "SELECT id, kinds, strength, confidence, tokens FROM hits \
+                 WHERE local_ref = ?1 AND peer = ?2 AND epoch = ?3",
+        )?
+        .query_row(params![hit.local_ref, hit.peer, hit.epoch.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+            ))
+        })
+        .optional()?;
+    match existing {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO hits (local_ref, peer, epoch, kinds, strength, confidence, \
+                     tokens, first_seen_ms, last_seen_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            )?
+            .execute(params![
+                hit.local_ref,
+                hit.peer,
+                hit.epoch.0,
+                kinds,
+                strength,
+                hit.confidence,
+                tokens,
+                hit.at_ms
+            ])?;
+            let id = tx.last_insert_rowid();
+            append_events(tx, audit, now)?;
+            Ok(Some(StoredHit {
+                id,
+                hit: hit.clone(),
+                first_seen_ms: hit.at_ms,
+            }))
+        }
+        Some((id, old_kinds, old_strength, old_confidence, old_tokens)) => {
+            let changed = old_kinds != kinds
+                || old_strength != strength
+                || old_confidence.to_bits() != hit.confidence.to_bits()
+                || old_tokens != tokens;
+            tx.prepare_cached(
+                "UPDATE hits SET kinds = ?2, strength = ?3, confidence = ?4, \
+                     tokens = ?5, last_seen_ms = max(last_seen_ms, ?6) WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                kinds,
+                strength,
+                hit.confidence,
+                tokens,
+                hit.at_ms
+            ])?;
+            if changed {
+                append_events(tx, audit, now)?;
+            }
+            Ok(None)
+        }
+    }
+}
+
 /// Appends `audit` to the log inside the caller's transaction.
 fn append_events(tx: &Connection, audit: &[AuditEvent], at_ms: i64) -> StoreResult<()> {
     let mut stmt = tx.prepare_cached(
@@ -741,73 +821,22 @@ impl Store for SqliteStore {
     /// subject is not stored is refused by the database (foreign key).
     fn record_hit(&self, hit: &NewHit, audit: &[AuditEvent]) -> StoreResult<Option<StoredHit>> {
         let now = now_ms();
-        let kinds = encode_kinds(&hit.kinds);
-        let tokens = encode_tokens(&hit.tokens);
-        let strength = strength_str(hit.strength);
+        self.write(|tx| record_hit_in(tx, hit, audit, now))
+    }
+
+    /// All in one transaction (one commit for a snapshot's thousands of hits).
+    fn record_hits(
+        &self,
+        hits: &[(NewHit, Vec<AuditEvent>)],
+    ) -> StoreResult<Vec<Option<StoredHit>>> {
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
         self.write(|tx| {
-            let existing = tx
-                .prepare_cached(
-                    "SELECT id, kinds, strength, confidence, tokens FROM hits \
-                     WHERE local_ref = ?1 AND peer = ?2 AND epoch = ?3",
-                )?
-                .query_row(params![hit.local_ref, hit.peer, hit.epoch.0], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, f64>(3)?,
-                        r.get::<_, Vec<u8>>(4)?,
-                    ))
-                })
-                .optional()?;
-            match existing {
-                None => {
-                    tx.prepare_cached(
-                        "INSERT INTO hits (local_ref, peer, epoch, kinds, strength, confidence, \
-                         tokens, first_seen_ms, last_seen_ms) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                    )?
-                    .execute(params![
-                        hit.local_ref,
-                        hit.peer,
-                        hit.epoch.0,
-                        kinds,
-                        strength,
-                        hit.confidence,
-                        tokens,
-                        hit.at_ms
-                    ])?;
-                    let id = tx.last_insert_rowid();
-                    append_events(tx, audit, now)?;
-                    Ok(Some(StoredHit {
-                        id,
-                        hit: hit.clone(),
-                        first_seen_ms: hit.at_ms,
-                    }))
-                }
-                Some((id, old_kinds, old_strength, old_confidence, old_tokens)) => {
-                    let changed = old_kinds != kinds
-                        || old_strength != strength
-                        || old_confidence.to_bits() != hit.confidence.to_bits()
-                        || old_tokens != tokens;
-                    tx.prepare_cached(
-                        "UPDATE hits SET kinds = ?2, strength = ?3, confidence = ?4, \
-                         tokens = ?5, last_seen_ms = max(last_seen_ms, ?6) WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        id,
-                        kinds,
-                        strength,
-                        hit.confidence,
-                        tokens,
-                        hit.at_ms
-                    ])?;
-                    if changed {
-                        append_events(tx, audit, now)?;
-                    }
-                    Ok(None)
-                }
-            }
+            hits.iter()
+                .map(|(hit, audit)| record_hit_in(tx, hit, audit, now))
+                .collect()
         })
     }
 
