@@ -103,7 +103,7 @@ def main():
     a.set_title("Full sweep wall time (s)")
 
     a = ax[0][1]
-    plot(a, both, "peak_rss", "peak RSS (10 M: extrapolated)", 1 / gib)
+    plot(a, both, "peak_rss", "peak RSS", 1 / gib)
     plot(a, both, "memory_goal_bytes", "goal 1.2 x filters + 1 GB", 1 / gib, "r--")
     plot(a, both, "filter_bytes", "peer filters held", 1 / gib, "s:")
     a.set_title("Sweep memory (GiB)")
