@@ -22,11 +22,10 @@ use tokio::task::JoinHandle;
 use tonic::server::NamedService;
 use zeroize::Zeroizing;
 
-use crate::audit_log::refusals::RefusalAuditLayer;
+use crate::audit_log::refusals::RefusalLayer;
 use crate::config::{Config, StorageBackend};
 use crate::engine::{Engine, EngineError, EngineSettings};
 use crate::identity::{Identity, IdentityError, PublicKey};
-use crate::metrics::refusals::RefusalLayer;
 use crate::peers::{PeerLinks, retry_loop, subscribe};
 use crate::quota::Quotas;
 use crate::services::audit::AuditService;
@@ -420,8 +419,10 @@ async fn serve(
         .concurrency_limit_per_connection(MAX_STREAMS_PER_CONNECTION as usize)
         // Outermost: identifies the caller, for the services and the refusal layers inside.
         .layer(crate::auth::layer(transport.auth_mode()))
-        .layer(RefusalLayer::new(engine.metrics().clone()))
-        .layer(RefusalAuditLayer::new(engine.store().clone()))
+        .layer(RefusalLayer::new(
+            engine.store().clone(),
+            engine.metrics().clone(),
+        ))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(

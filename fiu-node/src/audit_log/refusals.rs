@@ -1,6 +1,8 @@
-//! Writing every refused gRPC call to the audit log, in one place: a tower layer around the
-//! whole gRPC server reads each response's `grpc-status` and, for a refusal, appends a
-//! `call.refused` entry (method, status code and message, caller) before the response leaves.
+//! Every refused gRPC call, in one place: a tower layer around the whole gRPC server reads
+//! each response's `grpc-status` and, for a refusal, counts it in `fiu_refused_calls_total`
+//! and appends a `call.refused` entry (method, status code and message, caller) to the audit
+//! log before the response leaves. One layer, so the metric and the log agree on what a
+//! refusal is.
 //!
 //! Every service refuses at its start (identity, role, arguments, limits), and tonic then
 //! answers with a trailers-only response whose headers carry the status, so the layer sees
@@ -18,6 +20,8 @@ use serde_json::json;
 use tonic::Code;
 use tower::{Layer, Service};
 
+use crate::metrics::Metrics;
+use crate::metrics::refusals::{refusal, service_of};
 use crate::store::{AuditEvent, Store};
 
 /// Longest method path and status message kept in an entry: a client chooses both, and must
@@ -38,50 +42,53 @@ pub fn is_refusal(code: Code) -> bool {
     )
 }
 
-/// The layer: wraps the gRPC server's routes in [`AuditRefusals`].
+/// The layer: wraps the gRPC server's routes in [`Refusals`].
 #[derive(Clone)]
-pub struct RefusalAuditLayer {
+pub struct RefusalLayer {
     store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
 }
 
-impl std::fmt::Debug for RefusalAuditLayer {
+impl std::fmt::Debug for RefusalLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RefusalAuditLayer").finish_non_exhaustive()
+        f.debug_struct("RefusalLayer").finish_non_exhaustive()
     }
 }
 
-impl RefusalAuditLayer {
-    /// Writes refusals to `store`'s audit log.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        RefusalAuditLayer { store }
+impl RefusalLayer {
+    /// Writes refusals to `store`'s audit log and counts them in `metrics`.
+    pub fn new(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        RefusalLayer { store, metrics }
     }
 }
 
-impl<S> Layer<S> for RefusalAuditLayer {
-    type Service = AuditRefusals<S>;
+impl<S> Layer<S> for RefusalLayer {
+    type Service = Refusals<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuditRefusals {
+        Refusals {
             inner,
             store: self.store.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
 
-/// The service [`RefusalAuditLayer`] makes.
+/// The service [`RefusalLayer`] makes.
 #[derive(Clone)]
-pub struct AuditRefusals<S> {
+pub struct Refusals<S> {
     inner: S,
     store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
 }
 
-impl<S> std::fmt::Debug for AuditRefusals<S> {
+impl<S> std::fmt::Debug for Refusals<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditRefusals").finish_non_exhaustive()
+        f.debug_struct("Refusals").finish_non_exhaustive()
     }
 }
 
-impl<S, B, R> Service<Request<B>> for AuditRefusals<S>
+impl<S, B, R> Service<Request<B>> for Refusals<S>
 where
     S: Service<Request<B>, Response = Response<R>>,
     S::Future: Send + 'static,
@@ -97,15 +104,24 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let method = truncate(req.uri().path());
+        let service = service_of(req.uri().path());
         // Who called, as the services see it (metadata or certificate, whatever `auth` reads).
         let mut probe = Request::new(());
         *probe.headers_mut() = req.headers().clone();
         *probe.extensions_mut() = req.extensions().clone();
         let caller = crate::auth::caller(&tonic::Request::from_http(probe));
         let store = self.store.clone();
+        let metrics = self.metrics.clone();
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await?;
+            if let Some(code) = response
+                .headers()
+                .get("grpc-status")
+                .and_then(|v| refusal(v.as_bytes()))
+            {
+                metrics.call_refused(service, code);
+            }
             let status = response
                 .headers()
                 .get("grpc-status")
@@ -164,6 +180,17 @@ mod tests {
         assert!(!is_refusal(Code::Internal));
         assert!(!is_refusal(Code::Unavailable));
         assert!(!is_refusal(Code::NotFound));
+    }
+
+    #[test]
+    fn the_metric_and_the_log_count_the_same_codes() {
+        for n in 0..=16 {
+            assert_eq!(
+                is_refusal(Code::from(n)),
+                refusal(n.to_string().as_bytes()).is_some(),
+                "code {n}"
+            );
+        }
     }
 
     #[test]

@@ -1,21 +1,6 @@
-//! Counting refused gRPC calls in one place: a tower layer around the whole gRPC server reads
-//! each response's `grpc-status` and counts the refusals in `fiu_refused_calls_total`.
-//!
-//! Every service refuses at its start (identity, role, arguments, limits), and tonic then
-//! answers with a trailers-only response whose headers carry the status, so the layer sees
-//! every refusal without a line in any service, including those of services added later. A
-//! stream that fails after it started carries its status in trailers and is not counted: those
-//! are not refusals (shutdown, a slow subscriber).
-
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-
-use http::{Request, Response};
-use tower::{Layer, Service};
-
-use super::Metrics;
+//! The labels of `fiu_refused_calls_total`: which service a refused call went to and how it
+//! was refused. The refusals are found, counted and audited by one tower layer,
+//! [`crate::audit_log::refusals::RefusalLayer`], around the whole gRPC server.
 
 /// The gRPC services whose name may appear as a label; any other path counts as `other`, so
 /// a client cannot create series by calling made-up paths.
@@ -28,13 +13,17 @@ pub const SERVICES: &[&str] = &[
     "grpc.reflection.v1.ServerReflection",
 ];
 
-/// The counted codes and their label: a caller that is unknown, not allowed, sent something
-/// invalid, or went over a limit.
-fn refusal(code: &[u8]) -> Option<&'static str> {
+/// The label of a refusal's `grpc-status` code (the codes
+/// [`crate::audit_log::refusals::is_refusal`] names: a caller that is unknown, not allowed,
+/// sent something invalid, called in the wrong state or went over a limit), `None` for any
+/// other code.
+pub fn refusal(code: &[u8]) -> Option<&'static str> {
     match code {
         b"3" => Some("invalid_argument"),
         b"7" => Some("permission_denied"),
         b"8" => Some("resource_exhausted"),
+        b"9" => Some("failed_precondition"),
+        b"11" => Some("out_of_range"),
         b"16" => Some("unauthenticated"),
         _ => None,
     }
@@ -51,68 +40,6 @@ pub fn service_of(path: &str) -> &'static str {
         .find(|s| **s == name)
         .copied()
         .unwrap_or("other")
-}
-
-/// The layer: wraps the gRPC server's routes in [`CountRefusals`].
-#[derive(Debug, Clone)]
-pub struct RefusalLayer {
-    metrics: Arc<Metrics>,
-}
-
-impl RefusalLayer {
-    /// Counts into `metrics`.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        RefusalLayer { metrics }
-    }
-}
-
-impl<S> Layer<S> for RefusalLayer {
-    type Service = CountRefusals<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        CountRefusals {
-            inner,
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
-/// The service [`RefusalLayer`] makes.
-#[derive(Debug, Clone)]
-pub struct CountRefusals<S> {
-    inner: S,
-    metrics: Arc<Metrics>,
-}
-
-impl<S, B, R> Service<Request<B>> for CountRefusals<S>
-where
-    S: Service<Request<B>, Response = Response<R>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let service = service_of(req.uri().path());
-        let metrics = self.metrics.clone();
-        let response = self.inner.call(req);
-        Box::pin(async move {
-            let response = response.await?;
-            if let Some(code) = response
-                .headers()
-                .get("grpc-status")
-                .and_then(|v| refusal(v.as_bytes()))
-            {
-                metrics.call_refused(service, code);
-            }
-            Ok(response)
-        })
-    }
 }
 
 #[cfg(test)]
