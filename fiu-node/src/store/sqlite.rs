@@ -47,8 +47,9 @@ use rusqlite::{
 
 use super::codec::{
     check_delta, decode_flags, decode_kinds, decode_tokens, direction_from, direction_str,
-    encode_flags, encode_kinds, encode_tokens, kind_from_code, publication_of, seq_value,
-    state_from, state_str, statistics_row, strength_from, strength_str, token_from_slice,
+    encode_flags, encode_kinds, encode_tokens, fixed_bytes, kind_from_code, publication_of,
+    seq_value, state_from, state_str, statistics_row, strength_from, strength_str,
+    token_from_slice,
 };
 use super::group_commit::GroupCommit;
 use super::{
@@ -313,9 +314,9 @@ fn tree_head_from_row(r: &Row<'_>) -> StoreResult<StoredTreeHead> {
     Ok(StoredTreeHead {
         log_id: r.get(0)?,
         size: r.get::<_, i64>(1)?.max(0) as u64,
-        root: hash32(&root, "tree head root")?,
+        root: fixed_bytes(&root, "tree head root")?,
         timestamp_ms: r.get(3)?,
-        signature: sig64(&sig, "tree head signature")?,
+        signature: fixed_bytes(&sig, "tree head signature")?,
     })
 }
 
@@ -329,20 +330,6 @@ fn audit_event_from_row(r: &Row<'_>) -> StoreResult<StoredAuditEvent> {
             detail: r.get(4)?,
         },
     })
-}
-
-/// A stored 32-byte hash (the schema's CHECK keeps the length; a different one is corruption).
-fn hash32(bytes: &[u8], what: &str) -> StoreResult<[u8; 32]> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 32", bytes.len())))
-}
-
-/// A stored 64-byte signature.
-fn sig64(bytes: &[u8], what: &str) -> StoreResult<[u8; 64]> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 64", bytes.len())))
 }
 
 /// Whether `e` is a UNIQUE or PRIMARY KEY violation.
@@ -1172,7 +1159,7 @@ impl Store for SqliteStore {
                     let bytes: Option<Vec<u8>> = stmt
                         .query_row(params![level, idx], |r| r.get(0))
                         .optional()?;
-                    bytes.map(|b| hash32(&b, "audit node")).transpose()
+                    bytes.map(|b| fixed_bytes(&b, "audit node")).transpose()
                 })
                 .collect()
         })
@@ -1286,7 +1273,7 @@ impl Store for SqliteStore {
                 Ok(StoredCountersignature {
                     size: r.get::<_, i64>(0)?.max(0) as u64,
                     witness: r.get(1)?,
-                    signature: sig64(&sig, "countersignature")?,
+                    signature: fixed_bytes(&sig, "countersignature")?,
                 })
             },
         )
