@@ -584,13 +584,34 @@ impl Engine {
             self.epoch(),
             FilterParams::for_capacity(capacity, self.settings.target_fpr)?,
         );
-        filter.insert_batch(&tokens);
+        // No delta to record: the snapshot replaces everything published before.
+        filter.insert_many(&tokens);
         let seq = own
             .publication
             .deltas
             .last()
             .map_or(own.publication.snapshot.seq, |d| d.seq)
             + 1;
+        let blob = self.store_own_snapshot(&filter, seq, reason)?;
+        own.filter = filter;
+        own.capacity = capacity;
+        own.publication = Publication {
+            snapshot: blob.clone(),
+            deltas: Vec::new(),
+        };
+        // No subscriber is fine: peers catch up from the stored publication.
+        let _ = self.updates_tx.send(FilterUpdate::Snapshot(blob));
+        Ok(())
+    }
+
+    /// Signs `filter` as the own snapshot with sequence number `seq` and stores it with its
+    /// audit event; the store drops the snapshot and deltas it replaces.
+    fn store_own_snapshot(
+        &self,
+        filter: &Filter,
+        seq: u64,
+        reason: &str,
+    ) -> Result<SignedBlob, EngineError> {
         let mut blob = SignedBlob {
             seq,
             epoch: self.epoch(),
@@ -602,18 +623,32 @@ impl Engine {
         let audit = event(
             "filter.snapshot_published",
             "node",
-            json!({"seq": seq, "epoch": self.epoch().0, "tokens": tokens.len(), "reason": reason,
+            json!({"seq": seq, "epoch": self.epoch().0, "tokens": filter.item_count(), "reason": reason,
                    "content_id": hex::encode(filter.content_id())}),
         );
         self.store.save_own_snapshot(&blob, &[audit])?;
-        own.filter = filter;
-        own.capacity = capacity;
+        Ok(blob)
+    }
+
+    /// Folds the deltas published since the last snapshot into a new snapshot once they
+    /// outweigh it, so that a peer catching up (or joining) downloads at most about twice
+    /// the filter instead of every delta of a bulk load (deltas cost 3.7 to 4.5 times the
+    /// Bloom optimum per subject, a snapshot 1.1 times). The snapshot takes the sequence
+    /// number of the last delta, whose state it is: subscribers that applied that delta
+    /// carry on with the next one and are sent nothing.
+    fn compact_own(&self, own: &mut OwnFilter) -> Result<(), EngineError> {
+        let delta_bytes: usize = own.publication.deltas.iter().map(|d| d.bytes.len()).sum();
+        let Some(last) = own.publication.deltas.last() else {
+            return Ok(());
+        };
+        if delta_bytes <= own.publication.snapshot.bytes.len() {
+            return Ok(());
+        }
+        let blob = self.store_own_snapshot(&own.filter, last.seq, "compaction")?;
         own.publication = Publication {
-            snapshot: blob.clone(),
+            snapshot: blob,
             deltas: Vec::new(),
         };
-        // No subscriber is fine: peers catch up from the stored publication.
-        let _ = self.updates_tx.send(FilterUpdate::Snapshot(blob));
         Ok(())
     }
 
@@ -658,7 +693,7 @@ impl Engine {
         self.store.append_own_delta(&blob, &[audit])?;
         own.publication.deltas.push(blob.clone());
         let _ = self.updates_tx.send(FilterUpdate::Delta(blob));
-        Ok(())
+        self.compact_own(&mut own)
     }
 
     /// What a subscriber that has applied everything up to `after_seq` needs, and a receiver
@@ -1310,8 +1345,44 @@ impl Engine {
         })
     }
 
-    /// Exact resolution of tokens against this node's own index (follow-ups).
+    /// Exact resolution of tokens (follow-ups): for each token, the local references of the
+    /// subjects holding it under the current epoch, sorted; empty when none holds it (the
+    /// peer's hit was a filter false positive).
+    ///
+    /// Answered from the local tokens in memory (the store keeps no index by token value,
+    /// see `Store::for_each_token`): the block index under the own filter's geometry names
+    /// the few subjects with a token in the tokens' blocks, and only their tokens are compared.
     pub fn resolve(&self, tokens: &[Token]) -> Result<Vec<Vec<String>>, EngineError> {
-        Ok(self.store.resolve_tokens(self.epoch(), tokens)?)
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _gate = self.gate();
+        let params = self.lock_own().filter.params();
+        let wanted: HashSet<Token> = tokens.iter().copied().collect();
+        let blocks: Vec<u64> = tokens.iter().flat_map(|t| params.blocks_of(t)).collect();
+        let local = self.read_local();
+        let holders = self.lock_block_index().candidates(
+            params,
+            &blocks,
+            &local,
+            |s| &s.tokens,
+            |t| wanted.contains(t),
+        );
+        Ok(tokens
+            .iter()
+            .map(|t| {
+                let mut refs: Vec<String> = holders
+                    .iter()
+                    .filter(|r| {
+                        local
+                            .get(*r)
+                            .is_some_and(|s| s.tokens.iter().any(|k| k.token == *t))
+                    })
+                    .cloned()
+                    .collect();
+                refs.sort();
+                refs
+            })
+            .collect())
     }
 }

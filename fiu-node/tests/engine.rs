@@ -255,3 +255,188 @@ fn a_subject_whose_retention_has_ended_is_refused_by_field() {
     );
     assert!(issue.record_refused);
 }
+
+/// The tokens a subject makes under the test secret and `epoch`.
+fn tokens_of_subject(subject: &Subject, epoch: u64) -> Vec<matcher::Token> {
+    let tokeniser =
+        matcher::Tokeniser::new(&NetworkSecret::from_bytes([9; 32]).epoch_key(Epoch(epoch)));
+    let keys = matcher::keys::derive(subject, &KeyOptions::default());
+    matcher::hits::tokens_of(&keys.keys, &tokeniser)
+        .into_iter()
+        .map(|t| t.token)
+        .collect()
+}
+
+#[test]
+fn resolution_names_every_holder_and_follows_updates_deletes_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("node.key");
+    Identity::generate().unwrap().save(&key).unwrap();
+    let open = || {
+        engine(
+            dir.path(),
+            "fiu-a",
+            1,
+            Identity::load(&key).unwrap(),
+            HashMap::new(),
+        )
+    };
+    let a = open();
+    // Two subjects share an IBAN (one account seen by two reports); a third is unrelated.
+    let shared = account("acct-1", "DE89370400440532013000");
+    let twin = account("acct-2", "DE89370400440532013000");
+    let other = account("acct-3", "GB82WEST12345698765432");
+    a.ingest(vec![shared.clone(), twin, other.clone()], "test", "test")
+        .unwrap();
+    let t_shared = tokens_of_subject(&shared, 1);
+    let t_other = tokens_of_subject(&other, 1);
+    let unknown = matcher::Token::from_bytes([0xab; 32]);
+    assert_eq!(
+        a.resolve(&[t_shared[0], unknown, t_other[0]]).unwrap(),
+        [
+            vec!["acct-1".to_string(), "acct-2".to_string()],
+            vec![],
+            vec!["acct-3".to_string()]
+        ]
+    );
+    // Tokens of another epoch never resolve.
+    assert_eq!(
+        a.resolve(&[tokens_of_subject(&other, 2)[0]]).unwrap(),
+        [Vec::<String>::new()]
+    );
+
+    // An update takes the old tokens away from the subject; a deletion takes all of them.
+    let moved = account("acct-3", "FR1420041010050500013M02606");
+    a.ingest(vec![moved.clone()], "test", "test").unwrap();
+    a.delete(&["acct-2".to_string()], "test", "test").unwrap();
+    let t_moved = tokens_of_subject(&moved, 1);
+    assert_eq!(
+        a.resolve(&[t_other[0], t_moved[0], t_shared[0]]).unwrap(),
+        [
+            vec![],
+            vec!["acct-3".to_string()],
+            vec!["acct-1".to_string()]
+        ]
+    );
+
+    // After a restart the answer comes from the tokens loaded from the store.
+    drop(a);
+    let a = open();
+    assert_eq!(
+        a.resolve(&[t_other[0], t_moved[0], t_shared[0]]).unwrap(),
+        [
+            vec![],
+            vec!["acct-3".to_string()],
+            vec!["acct-1".to_string()]
+        ]
+    );
+    assert!(a.resolve(&[]).unwrap().is_empty());
+}
+
+/// A valid British IBAN for account number `i` (ISO 13616 check digits).
+fn gb_iban(i: u32) -> String {
+    let bban = format!("WEST123456{i:08}");
+    let digits: String = format!("{bban}GB00")
+        .chars()
+        .map(|c| c.to_digit(36).expect("alphanumeric").to_string())
+        .collect();
+    let rem = digits
+        .chars()
+        .fold(0u32, |r, c| (r * 10 + c.to_digit(10).expect("digit")) % 97);
+    format!("GB{:02}{bban}", 98 - rem)
+}
+
+/// A backlog's snapshot sequence, the bytes of its deltas and their sequence numbers.
+fn backlog_shape(backlog: &[FilterUpdate]) -> (Option<u64>, usize, Vec<u64>) {
+    let mut snapshot = None;
+    let mut delta_bytes = 0;
+    let mut delta_seqs = Vec::new();
+    for u in backlog {
+        match u {
+            FilterUpdate::Snapshot(s) => snapshot = Some(s.seq),
+            FilterUpdate::Delta(d) => {
+                delta_bytes += d.bytes.len();
+                delta_seqs.push(d.seq);
+            }
+        }
+    }
+    (snapshot, delta_bytes, delta_seqs)
+}
+
+#[test]
+fn deltas_that_outweigh_the_snapshot_are_folded_into_one_without_breaking_live_subscribers() {
+    let p = pair(1);
+    let start = p.a.own_snapshot();
+    // A live subscriber from the start, and B, which holds the first snapshot.
+    let (_, mut live) = p.a.own_updates_since(start.seq);
+    p.b.apply_peer_snapshot("fiu-a", start.clone()).unwrap();
+    let mut compacted_at = None;
+    for i in 0..60u32 {
+        let report =
+            p.a.ingest(vec![account(&format!("A{i}"), &gb_iban(i))], "op", "test")
+                .unwrap();
+        assert_eq!(report.inserted, 1, "{report:?}");
+        let (backlog, _) = p.a.own_updates_since(0);
+        let (snapshot, delta_bytes, _) = backlog_shape(&backlog);
+        let snapshot = snapshot.expect("a catching-up subscriber starts from a snapshot");
+        let snapshot_bytes = p.a.own_snapshot().bytes.len();
+        assert!(
+            delta_bytes <= snapshot_bytes,
+            "after batch {i}: {delta_bytes} B of deltas behind a {snapshot_bytes} B snapshot"
+        );
+        if snapshot > start.seq && compacted_at.is_none() {
+            compacted_at = Some(snapshot);
+        }
+    }
+    let compacted_at = compacted_at.expect("sixty deltas outweigh a snapshot of 1 000 tokens");
+
+    // The live subscriber saw every delta in order and no snapshot: the compacted snapshot
+    // took the sequence number of the delta whose state it is.
+    let mut seqs = Vec::new();
+    while let Ok(u) = live.try_recv() {
+        match u {
+            FilterUpdate::Delta(d) => {
+                seqs.push(d.seq);
+                // B applies them as they come, as a subscription does.
+                p.b.apply_peer_delta("fiu-a", d).unwrap();
+            }
+            FilterUpdate::Snapshot(s) => panic!("a live subscriber was sent snapshot {}", s.seq),
+        }
+    }
+    let expected: Vec<u64> = (start.seq + 1..=start.seq + seqs.len() as u64).collect();
+    assert_eq!(seqs, expected);
+    assert!(seqs.contains(&compacted_at));
+    let (backlog, _) = p.a.own_updates_since(compacted_at);
+    assert!(
+        backlog
+            .iter()
+            .all(|u| matches!(u, FilterUpdate::Delta(d) if d.seq > compacted_at)),
+        "a subscriber at the compacted sequence gets only the deltas after it"
+    );
+
+    // A peer that joins now gets the compacted snapshot and later deltas, and holds the same
+    // filter as B, which applied every delta: the same subjects hit at both.
+    let dir = tempfile::tempdir().unwrap();
+    let c = engine(
+        dir.path(),
+        "fiu-b",
+        1,
+        Identity::generate().unwrap(),
+        HashMap::from([("fiu-a".to_owned(), p.a.identity().public_key())]),
+    );
+    let (backlog, _) = p.a.own_updates_since(0);
+    for u in backlog {
+        match u {
+            FilterUpdate::Snapshot(s) => c.apply_peer_snapshot("fiu-a", s).unwrap(),
+            FilterUpdate::Delta(d) => c.apply_peer_delta("fiu-a", d).unwrap(),
+        };
+    }
+    assert_eq!(c.peer_position("fiu-a"), p.b.peer_position("fiu-a"));
+    let probe: Vec<Subject> = (0..60u32)
+        .map(|i| account(&format!("C{i}"), &gb_iban(i)))
+        .collect();
+    let at_b = p.b.ingest(probe.clone(), "op", "test").unwrap();
+    let at_c = c.ingest(probe, "op", "test").unwrap();
+    assert_eq!(at_b.new_hits, at_c.new_hits);
+    assert_eq!(at_c.new_hits, 60, "every probed account is held by A");
+}

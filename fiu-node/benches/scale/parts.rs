@@ -89,7 +89,7 @@ fn node_config(dir: &Path, member: &str, peers: &[(String, String)], capacity: u
     let text = format!(
         "[node]\nmember_id = \"{member}\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n\
          identity_key_file = \"identity.key\"\n[network]\nsecret_file = \"network.secret\"\nepoch = 1\n\
-         [filter]\ntarget_fpr = 1e-6\ninitial_capacity = {capacity}\n",
+         [filter]\ninitial_capacity = {capacity}\n",
         data.display()
     );
     let mut peers_text = String::new();
@@ -265,81 +265,118 @@ struct ImportCommand {
 
 /// Bulk import through `fiu-node import`'s code (reader, batches, one Upsert stream per file)
 /// into one node with SQLite, from CSV and from goAML XML, of `n` persons each.
+///
+/// `SCALE_IMPORT_FORMATS` (default `csv,goaml`) picks the formats. Each format's files are
+/// written, imported and deleted, with the node's store, before the next: at 10 million
+/// persons the goAML reports alone take about 15 GB.
 pub fn import(n: usize, _threads: usize) {
+    let formats = std::env::var("SCALE_IMPORT_FORMATS").unwrap_or_else(|_| "csv,goaml".into());
+    for name in formats.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        let format = match name {
+            "csv" => fiu_node::cli::ingest::ImportFormat::Csv,
+            "goaml" => fiu_node::cli::ingest::ImportFormat::Goaml,
+            other => panic!("SCALE_IMPORT_FORMATS: unknown format {other:?} (csv, goaml)"),
+        };
+        import_one(n, format);
+    }
+}
+
+/// One format's import: files written, a node started, `fiu-node import` timed.
+fn import_one(n: usize, format: fiu_node::cli::ingest::ImportFormat) {
     let dir = tempfile::tempdir_in(super::target_dir()).expect("a temporary directory");
     let mut spec = synth::PopulationSpec::new(11, n);
     spec.mix = synth::SubjectMix::persons_only();
-    let csv_path = dir.path().join("persons.csv");
     let mapping_path = dir.path().join("mapping.toml");
     std::fs::write(&mapping_path, CSV_MAPPING).expect("mapping");
-    write_csv(&csv_path, synth::Population::stream(&spec));
-    let goaml_files = write_goaml(dir.path(), synth::Population::stream(&spec));
-    for (format, files) in [
-        (
-            fiu_node::cli::ingest::ImportFormat::Csv,
-            vec![csv_path.clone()],
-        ),
-        (fiu_node::cli::ingest::ImportFormat::Goaml, goaml_files),
-    ] {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let label = format!("{format:?}").to_lowercase();
-        let node_dir = dir.path().join(format!("node-{label}"));
-        let bytes: u64 = files
-            .iter()
-            .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-            .sum();
-        runtime.block_on(async {
-            reset_peak_rss();
-            let rss_before = super::rss();
-            let config = node_config(&node_dir, "fiu-a", &[], (n as u64 * 14).max(1_000));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let node = fiu_node::server::spawn_on(config, listener)
-                .await
-                .expect("node starts");
-            // Parsed as the command line would be, so the bench follows the command's options.
-            let mut argv: Vec<String> = vec![
-                "import".into(),
-                "--node".into(),
-                node.endpoint(),
-                "--user".into(),
-                "bench".into(),
-                "--json".into(),
-                "--format".into(),
-                label.clone(),
-            ];
-            if format == fiu_node::cli::ingest::ImportFormat::Csv {
-                argv.extend(["--mapping".into(), mapping_path.display().to_string()]);
-            }
-            argv.extend(files.iter().map(|f| f.display().to_string()));
-            let ImportCommand { opts, args } =
-                ImportCommand::try_parse_from(argv).expect("import arguments");
-            let start = Instant::now();
-            // The command prints one JSON summary per file; keep the bench's output short.
-            let outcome = fiu_node::cli::ingest::import(args, &opts).await;
-            let secs = start.elapsed().as_secs_f64();
-            let (tokens, _) = node.engine.own_filter_stats();
-            report(
-                &format!("import_{label}"),
-                n,
-                json!({
-                    "ok": outcome.is_ok(),
-                    "seconds": secs,
-                    "subjects_per_s": n as f64 / secs,
-                    "file_bytes": bytes,
-                    "own_filter_tokens": tokens,
-                    "peak_rss": peak_rss(),
-                    "rss_before": rss_before,
-                    "load_after": load_average(),
-                }),
-            );
-            let _ = node.stop().await;
-        });
-    }
+    let writing = Instant::now();
+    let files = if format == fiu_node::cli::ingest::ImportFormat::Csv {
+        let csv_path = dir.path().join("persons.csv");
+        write_csv(&csv_path, synth::Population::stream(&spec));
+        vec![csv_path]
+    } else {
+        write_goaml(dir.path(), synth::Population::stream(&spec))
+    };
+    let label = format!("{format:?}").to_lowercase();
+    eprintln!(
+        "import {label}: {} file(s) written in {:.1} s",
+        files.len(),
+        writing.elapsed().as_secs_f64()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let node_dir = dir.path().join(format!("node-{label}"));
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    runtime.block_on(async {
+        reset_peak_rss();
+        let rss_before = super::rss();
+        let config = node_config(&node_dir, "fiu-a", &[], (n as u64 * 14).max(1_000));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let node = fiu_node::server::spawn_on(config, listener)
+            .await
+            .expect("node starts");
+        // Parsed as the command line would be, so the bench follows the command's options.
+        let mut argv: Vec<String> = vec![
+            "import".into(),
+            "--node".into(),
+            node.endpoint(),
+            "--user".into(),
+            "bench".into(),
+            "--json".into(),
+            "--format".into(),
+            label.clone(),
+        ];
+        if format == fiu_node::cli::ingest::ImportFormat::Csv {
+            argv.extend(["--mapping".into(), mapping_path.display().to_string()]);
+        }
+        argv.extend(files.iter().map(|f| f.display().to_string()));
+        let ImportCommand { opts, args } =
+            ImportCommand::try_parse_from(argv).expect("import arguments");
+        let start = Instant::now();
+        // The command prints one JSON summary per file; keep the bench's output short.
+        let outcome = fiu_node::cli::ingest::import(args, &opts).await;
+        let secs = start.elapsed().as_secs_f64();
+        let (tokens, _) = node.engine.own_filter_stats();
+        let subjects = node.engine.metrics_state().subjects;
+        let peak = peak_rss();
+        let _ = node.stop().await;
+        report(
+            &format!("import_{label}"),
+            n,
+            json!({
+                "ok": outcome.is_ok(),
+                "seconds": secs,
+                "subjects_per_s": n as f64 / secs,
+                "subjects_stored": subjects,
+                "file_bytes": bytes,
+                "store_bytes": dir_bytes(&node_dir),
+                "own_filter_tokens": tokens,
+                "peak_rss": peak,
+                "rss_before": rss_before,
+                "load_after": load_average(),
+            }),
+        );
+    });
+}
+
+/// Bytes of the files under `dir` (the node's store after an import).
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            _ => e.metadata().map_or(0, |m| m.len()),
+        })
+        .sum()
 }
 
 const CSV_MAPPING: &str = r#"delimiter = ","

@@ -23,7 +23,7 @@ pub mod sqlite;
 use chrono::NaiveDate;
 use matcher::hits::KeyedToken;
 use matcher::keys::{KeyKind, Strength};
-use matcher::{Epoch, Subject, Token};
+use matcher::{Epoch, Subject};
 
 pub use postgres::{PostgresSettings, PostgresStore};
 pub use sqlite::SqliteStore;
@@ -401,12 +401,14 @@ pub trait Store: Send + Sync + 'static {
     /// Local references of subjects whose expiry date is before `today`.
     fn expired_subjects(&self, today: NaiveDate) -> StoreResult<Vec<String>>;
 
-    /// Exact look-up: for each token, the local references of the subjects holding it under
-    /// `epoch` (empty when none: a filter false positive).
-    fn resolve_tokens(&self, epoch: Epoch, tokens: &[Token]) -> StoreResult<Vec<Vec<String>>>;
-
     /// Calls `f(local_ref, token, shared)` for every stored token of `epoch`, grouped by
     /// subject (all tokens of one subject consecutively).
+    ///
+    /// The store keeps tokens by subject only, with no index by token value: HMAC tokens are
+    /// uniformly random, so such an index takes a random B-tree insert per token and made
+    /// bulk loads slow down with the store's size (docs/BENCHMARKS.md, "Bulk import"). The
+    /// engine holds every local token in memory, loaded by this scan, and resolves tokens
+    /// exactly from there.
     fn for_each_token(
         &self,
         epoch: Epoch,

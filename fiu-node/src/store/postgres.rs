@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use matcher::hits::KeyedToken;
-use matcher::{Epoch, Subject, Token};
+use matcher::{Epoch, Subject};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use zeroize::Zeroizing;
@@ -368,11 +368,6 @@ fn bound(n: u64) -> i64 {
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
-
-/// Exact look-up of many tokens in one query.
-const RESOLVE_SQL: &str = "SELECT t.token, s.local_ref FROM tokens t \
-     JOIN subjects s ON s.id = t.subject_id \
-     WHERE t.epoch = $1 AND t.token = ANY($2) ORDER BY s.local_ref";
 
 /// The token scan, grouped by subject.
 const TOKEN_SCAN_SQL: &str = "SELECT s.local_ref, s.shared, t.kind, t.token \
@@ -824,25 +819,6 @@ impl Store for PostgresStore {
             &[&day_number(today)],
             |row| Ok(row.try_get(0)?),
         )
-    }
-
-    fn resolve_tokens(&self, epoch: Epoch, tokens: &[Token]) -> StoreResult<Vec<Vec<String>>> {
-        if tokens.is_empty() {
-            return Ok(Vec::new());
-        }
-        let epoch = epoch_value(epoch)?;
-        let wanted: Vec<&[u8]> = tokens.iter().map(|t| &t.as_bytes()[..]).collect();
-        let rows = self.query_rows(RESOLVE_SQL, &[&epoch, &wanted], |row| {
-            Ok((token_from_slice(row.try_get(0)?)?, row.try_get(1)?))
-        })?;
-        let mut by_token: HashMap<Token, Vec<String>> = HashMap::new();
-        for (token, local_ref) in rows {
-            by_token.entry(token).or_default().push(local_ref);
-        }
-        Ok(tokens
-            .iter()
-            .map(|t| by_token.get(t).cloned().unwrap_or_default())
-            .collect())
     }
 
     /// Reads through a cursor in batches of [`SCAN_BATCH_ROWS`] inside one read-only

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
 use matcher::hits::KeyedToken;
-use matcher::{Epoch, Subject, Token};
+use matcher::{Epoch, Subject};
 use rusqlite::types::Value;
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior,
@@ -349,13 +349,9 @@ fn day_number(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce())
 }
 
-/// Exact token look-up. Searches the primary key (epoch, token).
-const RESOLVE_SQL: &str = "SELECT s.local_ref FROM tokens t JOIN subjects s ON s.id = t.subject_id \
-     WHERE t.epoch = ?1 AND t.token = ?2 ORDER BY s.local_ref";
-
 /// The token scan: subjects in id order are the outer loop (forced by `CROSS JOIN`), each
-/// subject's tokens come from the covering index `tokens_by_subject`, so rows stream in
-/// subject order without a sort.
+/// subject's tokens come from the token table's primary key (subject, epoch, kind, token),
+/// so rows stream in subject order without a sort.
 const TOKEN_SCAN_SQL: &str = "SELECT s.local_ref, s.shared, t.kind, t.token \
      FROM subjects s CROSS JOIN tokens t ON t.subject_id = s.id \
      WHERE t.epoch = ?1 ORDER BY s.id";
@@ -610,26 +606,6 @@ impl Store for SqliteStore {
                 .query_map([day_number(today)], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
             Ok(refs)
-        })
-    }
-
-    fn resolve_tokens(&self, epoch: Epoch, tokens: &[Token]) -> StoreResult<Vec<Vec<String>>> {
-        self.read(|conn| {
-            // One read transaction: every token is answered from the same state.
-            let tx = conn.transaction()?;
-            let out = {
-                let mut stmt = tx.prepare_cached(RESOLVE_SQL)?;
-                tokens
-                    .iter()
-                    .map(|t| {
-                        Ok(stmt
-                            .query_map(params![epoch.0, &t.as_bytes()[..]], |r| r.get(0))?
-                            .collect::<rusqlite::Result<Vec<String>>>()?)
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?
-            };
-            tx.finish()?;
-            Ok(out)
         })
     }
 
@@ -1326,15 +1302,8 @@ mod tests {
         let conn = migrated();
         let p = plan(&conn, TOKEN_SCAN_SQL);
         assert!(!p.contains("TEMP B-TREE"), "{p}");
-        assert!(p.contains("COVERING INDEX tokens_by_subject"), "{p}");
-    }
-
-    #[test]
-    fn token_resolution_uses_the_primary_key() {
-        let conn = migrated();
-        let p = plan(&conn, RESOLVE_SQL);
         assert!(
-            p.contains("SEARCH t USING PRIMARY KEY (epoch=? AND token=?)"),
+            p.contains("SEARCH t USING PRIMARY KEY (subject_id=? AND epoch=?)"),
             "{p}"
         );
     }

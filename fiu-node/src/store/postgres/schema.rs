@@ -23,7 +23,7 @@ const APPLICATION: &str = "fiu-node";
 const MIGRATION_LOCK: i64 = 0x4649_5531;
 
 /// The migration scripts, oldest first. The schema version is how many have run.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The newest schema version this binary knows.
 pub(super) fn supported_version() -> i64 {
@@ -196,6 +196,16 @@ EXCEPTION WHEN others THEN
     RETURN NULL;
 END;
 $$;
+"#;
+
+/// Version 3: tokens kept by subject, with no index by token value (as SQLite's version 3:
+/// random HMAC tokens made every insert a random B-tree insert; follow-ups resolve tokens
+/// from the engine's memory). The primary key leads with the subject, so it also serves the
+/// per-subject scan and the cascade on delete.
+const V3: &str = r#"
+ALTER TABLE tokens DROP CONSTRAINT tokens_pkey;
+DROP INDEX tokens_by_subject;
+ALTER TABLE tokens ADD PRIMARY KEY (subject_id, epoch, kind, token);
 "#;
 
 /// Brings the connection's current schema to the newest version, or refuses it. `create`
