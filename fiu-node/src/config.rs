@@ -142,6 +142,14 @@ impl Default for TlsSection {
     }
 }
 
+/// The default target false-positive rate of published filters (and of `pki network`'s
+/// manifest), chosen for national scale: a full sweep shows investigators fewer than one
+/// false hit per peer when the prober holds up to about ten million subjects (about 47
+/// million strong tokens; one strong token decides a hit, so false hits ≈ strong tokens ×
+/// rate). 1e-6 kept that only up to about 100 000 subjects. The cost is 45 bits per token
+/// instead of 31.5 (+43 % filter bytes); docs/BENCHMARKS.md, "National scale".
+pub const DEFAULT_TARGET_FPR: f64 = 1e-8;
+
 /// `[filter]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -155,7 +163,7 @@ pub struct FilterSection {
 impl Default for FilterSection {
     fn default() -> Self {
         FilterSection {
-            target_fpr: 1e-6,
+            target_fpr: DEFAULT_TARGET_FPR,
             initial_capacity: 1_000_000,
         }
     }
@@ -566,7 +574,7 @@ epoch = 1
             vec![Category::Suspect, Category::Associate]
         );
         assert!(c.policy.shares_with("anyone"));
-        assert_eq!(c.filter.target_fpr, 1e-6);
+        assert_eq!(c.filter.target_fpr, DEFAULT_TARGET_FPR);
     }
 
     #[test]

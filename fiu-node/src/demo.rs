@@ -312,7 +312,7 @@ fn config_for(dir: &Path, member: &str, port: u16, capacity: u64) -> Config {
 }
 
 /// The demo network's filter false-positive rate (in its manifest and every config).
-const DEMO_FPR: f64 = 1e-6;
+const DEMO_FPR: f64 = crate::config::DEFAULT_TARGET_FPR;
 
 /// The demo's local users at every node, one per role.
 const DEMO_USERS: [(Role, &str); 3] = [

@@ -235,7 +235,7 @@ mod init {
         let path = dir.join("config.toml");
         let text = std::fs::read_to_string(&path)
             .unwrap()
-            .replace("# target_fpr = 1e-6", "target_fpr = 0.9");
+            .replace("# target_fpr = 1e-8", "target_fpr = 0.9");
         std::fs::write(&path, text).unwrap();
         let o = run(&["serve", "--config", path.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(1));

@@ -40,7 +40,7 @@ fn the_example_config_parses_and_sets_every_option() {
         Path::new("/var/lib/fiu-node/network.secret")
     );
     assert_eq!(c.network.epoch, 1);
-    assert_eq!(c.filter.target_fpr, 1e-6);
+    assert_eq!(c.filter.target_fpr, 1e-8);
     assert_eq!(c.filter.initial_capacity, 1_000_000);
     assert_eq!(
         c.policy.share_categories,

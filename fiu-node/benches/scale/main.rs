@@ -4,7 +4,7 @@
 //! `cargo bench -p fiu-node --bench scale` with, in the environment:
 //! - `SCALE_SUBJECTS` local subjects (default 100 000), also the size of each peer;
 //! - `SCALE_PEERS` peer filters (default 30);
-//! - `SCALE_FPR` the filters' target false-positive rate (default 1e-6, the node's default);
+//! - `SCALE_FPR` the filters' target false-positive rate (default: the node's default, 1e-8);
 //! - `SCALE_SHARED_PERMILLE` local subjects each peer also holds, per mille (default 10);
 //! - `SCALE_PARTS` which parts to run, comma-separated, of `sweep`, `wire`, `import`,
 //!   `lookup` (default all);
@@ -650,7 +650,7 @@ fn sweep(n: usize, peers: usize, fpr: f64, permille: u64, threads: usize, order:
 fn main() {
     let n = env_usize("SCALE_SUBJECTS", 100_000);
     let peers = env_usize("SCALE_PEERS", 30).max(1);
-    let fpr = env_f64("SCALE_FPR", 1e-6);
+    let fpr = env_f64("SCALE_FPR", fiu_node::config::DEFAULT_TARGET_FPR);
     let permille = env_usize("SCALE_SHARED_PERMILLE", 10) as u64;
     let threads = env_usize(
         "SCALE_THREADS",

@@ -356,8 +356,8 @@ epoch = 1
 [filter]
 # Target false-positive rate of the published filter at its capacity, between 0 and 0.5.
 # Lower means larger filters and fewer false hits (which follow-ups resolve anyway).
-# Default: 1e-6.
-# target_fpr = 1e-6
+# Default: 1e-8 (fewer than one false hit per peer per sweep up to ten million subjects).
+# target_fpr = 1e-8
 # Tokens the first snapshot is sized for; the filter is rebuilt larger when it fills.
 # Default: 1000000.
 # initial_capacity = 1000000

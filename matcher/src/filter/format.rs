@@ -110,18 +110,16 @@ impl Filter {
         if blake3::hash(content) != *checksum_array(checksum) {
             return Err(FilterError::ChecksumMismatch { what: WHAT });
         }
-        let blocks: Vec<Block> = content[HEADER_LEN..]
-            .chunks_exact(64)
-            .map(|chunk| {
-                let mut block = Block::default();
-                for (word, b) in block.0.iter_mut().zip(chunk.chunks_exact(8)) {
-                    let mut le = [0u8; 8];
-                    le.copy_from_slice(b);
-                    *word = u64::from_le_bytes(le);
-                }
-                block
-            })
-            .collect();
+        let mut blocks = super::block_storage(params.num_blocks() as usize);
+        blocks.extend(content[HEADER_LEN..].chunks_exact(64).map(|chunk| {
+            let mut block = Block::default();
+            for (word, b) in block.0.iter_mut().zip(chunk.chunks_exact(8)) {
+                let mut le = [0u8; 8];
+                le.copy_from_slice(b);
+                *word = u64::from_le_bytes(le);
+            }
+            block
+        }));
         let filter = Filter {
             epoch,
             params,
