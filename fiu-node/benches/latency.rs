@@ -89,8 +89,31 @@ fn main() {
                 loaded as f64 / secs
             );
         }
-        // Let every node apply the others' filters before timing.
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Time only the steady state: wait until every node has applied everything the others
+        // published during the bulk load (their deltas queue up at the peers).
+        let catching_up = Instant::now();
+        loop {
+            let latest: Vec<u64> = nodes
+                .iter()
+                .map(|n| n.engine.metrics_state().own.sequence)
+                .collect();
+            let behind = nodes.iter().enumerate().any(|(i, n)| {
+                members.iter().enumerate().any(|(j, m)| {
+                    i != j && n.engine.peer_position(m).is_none_or(|p| p < latest[j])
+                })
+            });
+            if !behind {
+                break;
+            }
+            if catching_up.elapsed() > Duration::from_secs(1800) {
+                panic!("the nodes did not apply each other's filters within 30 minutes");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        println!(
+            "  peers caught up with the bulk loads {:.1} s after the last one",
+            catching_up.elapsed().as_secs_f64()
+        );
 
         // Targets: persons fiu-b holds, then ingested one at a time at fiu-a.
         // Only persons whose keys can decide a hit on their own (a strong kind): the others

@@ -643,8 +643,23 @@ fn sweep(n: usize, peers: usize, fpr: f64, permille: u64, threads: usize, order:
             "memory_goal_bytes": goal_bytes,
             "memory_met": (peak as f64) <= goal_bytes,
             "time_met": sweep_s <= 60.0,
+            // Whether the filters got huge pages (matcher asks for them; 0 when the kernel's
+            // transparent huge pages are `never`).
+            "anon_huge_pages_bytes": anon_huge_pages(),
         }),
     );
+}
+
+/// `AnonHugePages` of /proc/meminfo in bytes, while the filters are still held.
+fn anon_huge_pages() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("AnonHugePages:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn main() {

@@ -221,6 +221,7 @@ pub fn lookup(n: usize, peers: usize, fpr: f64) {
             n,
             json!({
                 "peers": peers,
+                "fpr": fpr,
                 "lookups": latencies.len(),
                 "peer_hits": hit_peers,
                 "p50_ms": percentile(&latencies, 0.5),
