@@ -98,7 +98,9 @@ def main():
     plot(a, both, "false_hits_expected_per_peer", "model: strong tokens x FPR", 1, "x--")
     plot(a, old, "false_hits_per_peer", f"at {OLD_FPR:g} (old default)", 1, "k:")
     a.axhline(1, color="red", linestyle="--", label="goal < 1")
-    a.set_yscale("log")
+    # Linear below 0.01, so that a measured zero shows on the axis.
+    a.set_yscale("symlog", linthresh=0.01)
+    a.set_ylim(bottom=0)
     a.set_title("False hits per peer per sweep")
 
     a = ax[1][0]
