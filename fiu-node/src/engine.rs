@@ -194,6 +194,9 @@ pub struct LookupResult {
     pub refused: Vec<FieldError>,
 }
 
+/// Tokens inserted at a time when the own filter is rebuilt.
+const REBUILD_SLICE: usize = 1 << 16;
+
 /// The node's core state. See the module docs.
 pub struct Engine {
     settings: EngineSettings,
@@ -570,22 +573,31 @@ impl Engine {
     pub fn rebuild_own(&self, reason: &str) -> Result<(), EngineError> {
         let mut own = self.lock_own();
         let local = self.read_local();
-        let tokens: Vec<Token> = local
-            .values()
-            .filter(|s| s.shared)
-            .flat_map(|s| s.tokens.iter().map(|t| t.token))
-            .collect();
-        drop(local);
+        let shared = || local.values().filter(|s| s.shared);
+        let count: u64 = shared().map(|s| s.tokens.len() as u64).sum();
         let mut capacity = own.capacity.max(self.settings.initial_capacity);
-        while (tokens.len() as u64) > capacity {
+        while count > capacity {
             capacity = capacity.saturating_mul(2);
         }
         let mut filter = Filter::new(
             self.epoch(),
             FilterParams::for_capacity(capacity, self.settings.target_fpr)?,
         );
-        // No delta to record: the snapshot replaces everything published before.
-        filter.insert_many(&tokens);
+        // Inserted a slice at a time straight from the local subjects (no delta to record: the
+        // snapshot replaces everything published before). Collecting every token first cost
+        // 32 bytes per token at once: 3.3 GB at ten million subjects, at every start. Ingest
+        // waits for the own filter's lock during a rebuild anyway, so holding the local
+        // subjects' read lock as well costs it nothing.
+        let mut slice: Vec<Token> = Vec::with_capacity(REBUILD_SLICE);
+        for s in shared() {
+            slice.extend(s.tokens.iter().map(|t| t.token));
+            if slice.len() >= REBUILD_SLICE {
+                filter.insert_many(&slice);
+                slice.clear();
+            }
+        }
+        filter.insert_many(&slice);
+        drop(local);
         let seq = own
             .publication
             .deltas
