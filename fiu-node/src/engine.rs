@@ -29,7 +29,7 @@ use tokio::sync::broadcast;
 use fiu_proto::signing::Signed;
 use fiu_proto::v1;
 
-use crate::block_index::{BLOCK_BITS, BlockIndexes};
+use crate::block_index::{BLOCK_BITS, BlockIndex};
 use crate::clock::now_ms;
 use crate::identity::{Identity, PublicKey};
 use crate::metrics::{DeleteCause, FilterState, LookupOutcome, Metrics, NodeState, ProbeTrigger};
@@ -218,7 +218,7 @@ pub struct Engine {
     local: RwLock<HashMap<String, LocalSubject>>,
     /// Which local subjects have a token in a given block of a peer filter (lock order:
     /// after `local`).
-    block_index: Mutex<BlockIndexes>,
+    block_index: Mutex<BlockIndex>,
     hits_tx: broadcast::Sender<StoredHit>,
     updates_tx: broadcast::Sender<FilterUpdate>,
     follow_ups_tx: broadcast::Sender<crate::store::FollowUpRecord>,
@@ -343,7 +343,7 @@ impl Engine {
             own: Mutex::new(placeholder),
             peers: RwLock::new(HashMap::new()),
             local: RwLock::new(local),
-            block_index: Mutex::new(BlockIndexes::new()),
+            block_index: Mutex::new(BlockIndex::new()),
             hits_tx,
             updates_tx,
             follow_ups_tx,
@@ -412,7 +412,7 @@ impl Engine {
             tokeniser: Tokeniser::new(&secret.epoch_key(epoch)),
         };
         *self.write_local() = local;
-        *self.lock_block_index() = BlockIndexes::new();
+        *self.lock_block_index() = BlockIndex::new();
         let dropped: Vec<String> = {
             let mut peers = self.write_peers();
             let mut names: Vec<String> = peers.drain().map(|(name, _)| name).collect();
@@ -520,7 +520,7 @@ impl Engine {
         self.local.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock_block_index(&self) -> std::sync::MutexGuard<'_, BlockIndexes> {
+    fn lock_block_index(&self) -> std::sync::MutexGuard<'_, BlockIndex> {
         // The index may only name too many subjects, never too few; a panic mid-build leaves
         // the previous index, which is still that.
         self.block_index.lock().unwrap_or_else(|p| p.into_inner())
@@ -1362,8 +1362,8 @@ impl Engine {
     /// peer's hit was a filter false positive).
     ///
     /// Answered from the local tokens in memory (the store keeps no index by token value,
-    /// see `Store::for_each_token`): the block index under the own filter's geometry names
-    /// the few subjects with a token in the tokens' blocks, and only their tokens are compared.
+    /// see `Store::for_each_token`): the block index names the few subjects with a token in
+    /// the tokens' blocks of the own filter, and only their tokens are compared.
     pub fn resolve(&self, tokens: &[Token]) -> Result<Vec<Vec<String>>, EngineError> {
         if tokens.is_empty() {
             return Ok(Vec::new());

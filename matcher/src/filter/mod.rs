@@ -294,8 +294,13 @@ impl fmt::Debug for Filter {
 /// Block `j` of a token: fastrange of the `j`-th little-endian `u32` onto `num_blocks`.
 #[inline(always)]
 fn block_index(t: &[u8; 32], j: usize, num_blocks: u32) -> usize {
-    let x = u32::from_le_bytes([t[4 * j], t[4 * j + 1], t[4 * j + 2], t[4 * j + 3]]);
-    ((u64::from(x) * u64::from(num_blocks)) >> 32) as usize
+    ((u64::from(block_word(t, j)) * u64::from(num_blocks)) >> 32) as usize
+}
+
+/// The `j`-th little-endian `u32` of a token, which chooses its `j`-th block.
+#[inline(always)]
+fn block_word(t: &[u8; 32], j: usize) -> u32 {
+    u32::from_le_bytes([t[4 * j], t[4 * j + 1], t[4 * j + 2], t[4 * j + 3]])
 }
 
 /// The 9-bit field at bit `offset` of the token read as a little-endian bit string.
@@ -334,6 +339,29 @@ impl FilterParams {
             first
         };
         [first, second]
+    }
+
+    /// The two 32-bit words of `token` that choose its blocks under any parameters: block `j`
+    /// is `words[j] * num_blocks >> 32` (fastrange), whatever the filter's size. An index of a
+    /// node's own tokens keyed on these words serves peer filters of every size at once.
+    pub fn block_words(token: &Token) -> [u32; 2] {
+        let t = token.as_bytes();
+        [block_word(t, 0), block_word(t, 1)]
+    }
+
+    /// The block words that fall in `block` under these parameters, as an inclusive range;
+    /// `None` for a block number past the end. Every block holds at least one word, since a
+    /// filter has at most `u32::MAX` blocks.
+    pub fn block_word_range(&self, block: u64) -> Option<(u32, u32)> {
+        let n = u128::from(self.num_blocks());
+        let b = u128::from(block);
+        if b >= n {
+            return None;
+        }
+        // floor(x * n / 2^32) == b  <=>  ceil(b * 2^32 / n) <= x <= ceil((b + 1) * 2^32 / n) - 1
+        let lo = (b << 32).div_ceil(n);
+        let hi = ((b + 1) << 32).div_ceil(n) - 1;
+        Some((u32::try_from(lo).ok()?, u32::try_from(hi).ok()?))
     }
 }
 
@@ -384,6 +412,58 @@ fn prefetch(block: &Block) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = block;
+}
+
+#[cfg(test)]
+mod block_word_tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_in_a_block_exactly_when_its_word_is_in_the_blocks_range() {
+        for capacity in [1u64, 1_000, 77_777, 10_000_000] {
+            let p = FilterParams::for_capacity(capacity, 1e-6).unwrap();
+            let n = u64::from(p.num_blocks());
+            // The ranges tile the word space in order, without gaps or overlaps.
+            let mut blocks: Vec<u64> = vec![0, 1, 2, n / 2, n / 2 + 1, n - 1];
+            blocks.retain(|&b| b < n);
+            blocks.dedup();
+            let mut previous: Option<(u64, u32)> = None;
+            for b in blocks {
+                let (lo, hi) = p.block_word_range(b).unwrap();
+                assert!(lo <= hi);
+                if b == 0 {
+                    assert_eq!(lo, 0);
+                }
+                if b == n - 1 {
+                    assert_eq!(hi, u32::MAX);
+                }
+                if let Some((pb, phi)) = previous
+                    && pb + 1 == b
+                {
+                    assert_eq!(u64::from(lo), u64::from(phi) + 1, "block {b} follows {pb}");
+                }
+                previous = Some((b, hi));
+            }
+            assert_eq!(p.block_word_range(n), None);
+            for i in 0..2_000u64 {
+                let t = Token::from_bytes(*blake3::hash(&i.to_le_bytes()).as_bytes());
+                let words = FilterParams::block_words(&t);
+                let blocks = p.blocks_of(&t);
+                for j in 0..usize::from(p.blocks_per_token()) {
+                    let (lo, hi) = p.block_word_range(blocks[j]).unwrap();
+                    assert!(
+                        (lo..=hi).contains(&words[j]),
+                        "capacity {capacity}, token {i}"
+                    );
+                    for other in [blocks[j].wrapping_sub(1), blocks[j] + 1] {
+                        if let Some((lo, hi)) = p.block_word_range(other) {
+                            assert!(!(lo..=hi).contains(&words[j]));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
