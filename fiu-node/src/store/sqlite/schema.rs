@@ -35,7 +35,7 @@ pub(super) fn supported_version() -> i64 {
 ///   a new epoch still needs that epoch's tokens).
 /// - `tokens`: exact token index, keyed for look-up by (epoch, token); the second index,
 ///   which also carries every primary-key column, serves the per-subject scan and the cascade
-///   on delete without touching the table.
+///   on delete without touching the table. (Version 3 keys the table by subject instead.)
 /// - `own_publication` / `peer_publication`: the last snapshot and the deltas after it.
 /// - `hits`: one row per (local subject, peer, epoch); deleted with the subject.
 /// - `follow_ups`: `cursor` is the pagination position; `(id, direction)` is the identity
