@@ -192,8 +192,8 @@ CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 /// every token written was a random insert into a B-tree that outgrows the page cache: a bulk
 /// load of 100 000 persons ran at a third of the speed of the first 20 000, and every commit
 /// rewrote a page per token. Keyed by (subject, epoch, kind, token), new subjects' tokens are
-/// appended at the end of the tree (ids grow), the per-subject index is the table itself, and
-/// the store is half the size. Exact resolution of tokens (follow-ups) is answered from the
+/// appended at the end of the tree (ids grow), and the per-subject index is the table itself,
+/// so every token is stored once instead of twice. Exact resolution of tokens (follow-ups) is answered from the
 /// engine's memory, which holds every local token anyway.
 const V3: &str = r#"
 CREATE TABLE tokens_by_subject_v3 (
