@@ -630,13 +630,16 @@ impl Engine {
             signature: Vec::new(),
             bytes: filter.to_bytes(),
         };
-        let header = snapshot_header(&self.settings.member_id, &blob, filter.content_id());
+        // One BLAKE3 pass over the filter (790 MB at ten million subjects), not one for
+        // the header and another for the audit event.
+        let content_id = filter.content_id();
+        let header = snapshot_header(&self.settings.member_id, &blob, content_id);
         blob.signature = self.identity.sign(&header.signed_bytes());
         let audit = event(
             "filter.snapshot_published",
             "node",
             json!({"seq": seq, "epoch": self.epoch().0, "tokens": filter.item_count(), "reason": reason,
-                   "content_id": hex::encode(filter.content_id())}),
+                   "content_id": hex::encode(content_id)}),
         );
         self.store.save_own_snapshot(&blob, &[audit])?;
         Ok(blob)
